@@ -1,0 +1,11 @@
+"""attention-zoo: attention layers and models for Keras 3.
+
+Runs unchanged on TensorFlow, JAX and PyTorch (`KERAS_BACKEND`).
+"""
+
+from attention_zoo import layers
+from attention_zoo import ops
+
+__version__ = "0.1.0"
+
+__all__ = ["layers", "ops"]

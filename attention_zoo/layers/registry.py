@@ -1,0 +1,38 @@
+"""Build an attention layer from its name: `get("luong", score_mode=...)`."""
+
+from attention_zoo.layers.attention_pooling import AttentionPooling
+from attention_zoo.layers.bahdanau_attention import BahdanauAttention
+from attention_zoo.layers.cosine_attention import CosineAttention
+from attention_zoo.layers.cross_attention import CrossAttention
+from attention_zoo.layers.luong_attention import LuongAttention
+from attention_zoo.layers.multi_head_attention import MultiHeadAttention
+
+LAYERS = {
+    "bahdanau": BahdanauAttention,
+    "luong": LuongAttention,
+    "cosine": CosineAttention,
+    "multi_head": MultiHeadAttention,
+    "cross": CrossAttention,
+    "pooling": AttentionPooling,
+}
+
+
+def get(name, **kwargs):
+    """Returns a new attention layer.
+
+    Args:
+        name: one of `"bahdanau"`, `"luong"`, `"cosine"`, `"multi_head"`,
+            `"cross"`, `"pooling"`.
+        **kwargs: the layer's constructor arguments.
+
+    Example:
+
+    >>> get("luong", score_mode="general").score_mode
+    'general'
+    """
+    if name not in LAYERS:
+        raise ValueError(
+            f"Unknown attention layer name {name!r}; expected one of "
+            f"{', '.join(repr(n) for n in LAYERS)}."
+        )
+    return LAYERS[name](**kwargs)

@@ -1,0 +1,156 @@
+"""Multi-head attention on projected tensors in `(batch, T, heads, depth)`.
+
+`dot_product_attention` hands the work to `keras.ops.dot_product_attention`,
+so fused kernels run on JAX and PyTorch, and fixes the one case where that
+op differs from the textbook definition (rows whose keys are all masked).
+`chunked_attention` computes the same result a block of queries at a time,
+so the score matrix held in memory grows linearly with sequence length.
+"""
+
+import math
+
+from keras import ops
+
+from attention_zoo.ops.masking import causal_mask
+from attention_zoo.ops.masking import masked_softmax
+
+
+def full_mask(mask, query, key, use_causal_mask=False):
+    """Broadcasts a `(batch, Tq, Tk)`-compatible mask to `(batch, Tq, Tk)`.
+
+    The causal mask is folded in when asked. Returns `None` when there is no
+    mask at all.
+    """
+    query_length, key_length = ops.shape(query)[1], ops.shape(key)[1]
+    if use_causal_mask:
+        causal = causal_mask(query_length, key_length)[None]
+        mask = causal if mask is None else ops.logical_and(mask, causal)
+    if mask is None:
+        return None
+    batch = ops.shape(query)[0]
+    return ops.broadcast_to(
+        ops.cast(mask, "bool"), (batch, query_length, key_length)
+    )
+
+
+def dot_product_attention(
+    query,
+    key,
+    value,
+    mask=None,
+    scale=None,
+    use_causal_mask=False,
+    flash_attention=None,
+):
+    """`softmax(q k^T * scale + mask) v` per head, exact for masked rows.
+
+    `keras.ops.dot_product_attention` gives a query whose keys are all masked
+    the average of all values; here such a query gets zeros, as it does from
+    `masked_softmax`. The fused op is still used for every other row.
+
+    Args:
+        query: `(batch, Tq, heads, depth)`.
+        key: `(batch, Tk, heads, depth)`.
+        value: `(batch, Tk, heads, value_depth)`.
+        mask: boolean, broadcastable to `(batch, Tq, Tk)`, `True` = attend.
+        scale: defaults to `1 / sqrt(depth)`.
+        use_causal_mask: query `i` attends to keys `j <= i`.
+        flash_attention: passed to `keras.ops.dot_product_attention`.
+
+    Returns:
+        `(batch, Tq, heads, value_depth)`.
+    """
+    if scale is None:
+        scale = 1.0 / math.sqrt(query.shape[-1])
+    if mask is None:
+        return ops.dot_product_attention(
+            query,
+            key,
+            value,
+            scale=scale,
+            is_causal=use_causal_mask,
+            flash_attention=flash_attention,
+        )
+    mask = full_mask(mask, query, key, use_causal_mask)
+    output = ops.dot_product_attention(
+        query,
+        key,
+        value,
+        mask=ops.expand_dims(mask, 1),
+        scale=scale,
+        flash_attention=flash_attention,
+    )
+    # (batch, Tq) -> (batch, Tq, 1, 1): zero the queries that see no key.
+    sees_a_key = ops.any(mask, axis=-1)[:, :, None, None]
+    return output * ops.cast(sees_a_key, output.dtype)
+
+
+def attention_scores(query, key, scale=None):
+    """Dot scores `(batch, heads, Tq, Tk)`, inputs `(batch, T, heads, d)`."""
+    if scale is None:
+        scale = 1.0 / math.sqrt(query.shape[-1])
+    query = query * ops.cast(scale, query.dtype)
+    return ops.einsum("bqnd,bknd->bnqk", query, key)
+
+
+def combine_values(weights, value):
+    """Weights `(batch, heads, Tq, Tk)` times values `(batch, Tk, heads, d)`."""
+    return ops.einsum("bnqk,bknd->bqnd", weights, value)
+
+
+def chunked_attention(
+    query,
+    key,
+    value,
+    mask=None,
+    scale=None,
+    use_causal_mask=False,
+    chunk_size=256,
+):
+    """Exact attention computed `chunk_size` queries at a time.
+
+    Only one `(batch, heads, chunk_size, Tk)` block of scores exists at a
+    time, so memory grows as `Tq * Tk / (Tq / chunk_size)`, linearly in the
+    sequence length, instead of quadratically. Fully masked rows give zeros.
+    Same arguments and result as `dot_product_attention`.
+
+    Reference: Rabe and Staats 2021, "Self-attention Does Not Need O(n^2)
+    Memory" (the query-chunking half of their method).
+    """
+    if not isinstance(chunk_size, int) or chunk_size <= 0:
+        raise ValueError(
+            "`chunk_size` must be a positive integer; received "
+            f"chunk_size={chunk_size!r}."
+        )
+    query_length = query.shape[1]
+    if query_length is None:
+        raise ValueError(
+            "`chunked_attention` needs a static query length; received "
+            f"query.shape={tuple(query.shape)}. Pad or bucket the sequences "
+            "to fixed lengths."
+        )
+    key_length = ops.shape(key)[1]
+    if mask is not None:
+        mask = ops.cast(mask, "bool")
+        mask = ops.broadcast_to(
+            mask, (ops.shape(query)[0], query_length, key_length)
+        )
+    outputs = []
+    for start in range(0, query_length, chunk_size):
+        stop = min(start + chunk_size, query_length)
+        chunk_mask = None if mask is None else mask[:, start:stop]
+        if use_causal_mask:
+            causal = causal_mask(stop - start, key_length, offset=start)[None]
+            chunk_mask = (
+                causal
+                if chunk_mask is None
+                else ops.logical_and(chunk_mask, causal)
+            )
+        scores = attention_scores(query[:, start:stop], key, scale)
+        if chunk_mask is not None:
+            chunk_mask = ops.expand_dims(chunk_mask, 1)
+        weights = masked_softmax(scores, chunk_mask)
+        outputs.append(combine_values(weights, value))
+    if len(outputs) == 1:
+        return outputs[0]
+    return ops.concatenate(outputs, axis=1)
