@@ -62,6 +62,14 @@ def dot_product_attention(
     """
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1])
+    if value.shape[-1] != query.shape[-1]:
+        # The fused op needs equal key and value depths on JAX; the same
+        # math, written out, has no such limit.
+        mask = full_mask(mask, query, key, use_causal_mask)
+        if mask is not None:
+            mask = ops.expand_dims(mask, 1)
+        weights = masked_softmax(attention_scores(query, key, scale), mask)
+        return combine_values(weights, value)
     if mask is None:
         return ops.dot_product_attention(
             query,
