@@ -95,6 +95,7 @@ def dot_product_attention(
 
 def attention_scores(query, key, scale=None):
     """Dot scores `(batch, heads, Tq, Tk)`, inputs `(batch, T, heads, d)`."""
+    query = ops.convert_to_tensor(query)
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1])
     query = query * ops.cast(scale, query.dtype)

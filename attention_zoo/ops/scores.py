@@ -20,6 +20,7 @@ def scaled_dot_score(query, key, scale=None):
 
     `scale` defaults to `1 / sqrt(d)` with `d` the query depth.
     """
+    query = ops.convert_to_tensor(query)
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1])
     return dot_score(query * ops.cast(scale, query.dtype), key)
@@ -62,6 +63,7 @@ def additive_score(
 
 def l2_normalize(x, epsilon=1e-6):
     """`x / max(||x||, epsilon)` over the last axis, in x's dtype."""
+    x = ops.convert_to_tensor(x)
     squared_norm = ops.sum(ops.square(x), axis=-1, keepdims=True)
     floor = ops.cast(epsilon * epsilon, x.dtype)
     return x * ops.rsqrt(ops.maximum(squared_norm, floor))
@@ -73,4 +75,5 @@ def cosine_score(query, key, scale=1.0):
     `scale` is the inverse temperature `1 / tau`; it may be a tensor that
     broadcasts against the scores (one value per head, for example).
     """
-    return dot_score(l2_normalize(query), l2_normalize(key)) * scale
+    scores = dot_score(l2_normalize(query), l2_normalize(key))
+    return scores * ops.cast(scale, scores.dtype)
