@@ -1,0 +1,14 @@
+"""The Python examples in README.md run as written."""
+
+import os
+import re
+
+import pytest
+
+README = os.path.join(os.path.dirname(os.path.dirname(__file__)), "README.md")
+BLOCKS = re.findall(r"```python\n(.*?)```", open(README).read(), re.DOTALL)
+
+
+@pytest.mark.parametrize("index", range(len(BLOCKS)))
+def test_readme_example_runs(index):
+    exec(compile(BLOCKS[index], f"README.md block {index}", "exec"), {})
