@@ -10,5 +10,7 @@ BLOCKS = re.findall(r"```python\n(.*?)```", open(README).read(), re.DOTALL)
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
-def test_readme_example_runs(index):
+def test_readme_example_runs(index, monkeypatch):
+    # The examples set KERAS_BACKEND; monkeypatch puts it back afterwards.
+    monkeypatch.setenv("KERAS_BACKEND", os.environ.get("KERAS_BACKEND", ""))
     exec(compile(BLOCKS[index], f"README.md block {index}", "exec"), {})
