@@ -9,6 +9,7 @@ so the score matrix held in memory grows linearly with sequence length.
 
 import math
 
+import keras
 from keras import ops
 
 from attention_zoo.ops.masking import causal_mask
@@ -31,6 +32,21 @@ def full_mask(mask, query, key, use_causal_mask=False):
     return ops.broadcast_to(
         ops.cast(mask, "bool"), (batch, query_length, key_length)
     )
+
+
+def fused_op_supported(query):
+    """Whether `keras.ops.dot_product_attention` can run (and train) here.
+
+    It needs equal key and value depths on JAX (checked by the caller), and
+    on JAX on CPU it cannot take float16 gradients: XLA:CPU has no float16
+    matmul with float32 accumulation ("F16_F16_F32 is not supported by
+    dot_general on CPU"), which Keras's own MultiHeadAttention also hits.
+    """
+    if keras.backend.backend() != "jax":
+        return True
+    if keras.backend.standardize_dtype(query.dtype) != "float16":
+        return True
+    return not keras.distribution.list_devices()[0].startswith("cpu")
 
 
 def dot_product_attention(
@@ -62,9 +78,8 @@ def dot_product_attention(
     """
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1])
-    if value.shape[-1] != query.shape[-1]:
-        # The fused op needs equal key and value depths on JAX; the same
-        # math, written out, has no such limit.
+    if value.shape[-1] != query.shape[-1] or not fused_op_supported(query):
+        # The same math, written out, has neither limit of the fused op.
         mask = full_mask(mask, query, key, use_causal_mask)
         if mask is not None:
             mask = ops.expand_dims(mask, 1)
