@@ -1,0 +1,72 @@
+"""The callbacks a careful user wants on every run, in one call."""
+
+import os
+
+import keras
+
+
+def standard(
+    output_dir,
+    monitor="val_loss",
+    mode="auto",
+    patience=5,
+    extra=(),
+    tensorboard=None,
+):
+    """Returns the standard callback list for `model.fit`.
+
+    In order: `TerminateOnNaN`; the `extra` callbacks (for example a
+    `GenerationEvaluator`, which must run before the ones that read its
+    metric); `BackupAndRestore` in `output_dir/backup` (a killed run,
+    started again with the same `output_dir`, resumes after its last
+    finished epoch with the same weights and optimizer state);
+    `ModelCheckpoint` of the best model by `monitor` to
+    `output_dir/best.keras`; `EarlyStopping` on `monitor` with the best
+    weights restored; `CSVLogger` appending to `output_dir/history.csv`;
+    and `TensorBoard` in `output_dir/tensorboard` (by default on the
+    TensorFlow backend only).
+
+    Early stopping keeps its patience counter in memory, so after a resume
+    it counts afresh.
+
+    Args:
+        output_dir: the run's folder (created if needed).
+        monitor: the quantity checkpointing and early stopping watch.
+        mode: `"min"`, `"max"` or `"auto"` (from the name: accuracy, BLEU,
+            chrF, ROUGE, F1 and AUC are better higher).
+        patience: epochs without improvement before stopping.
+        extra: callbacks placed before the checkpoint and logger.
+        tensorboard: force TensorBoard on or off.
+    """
+    os.makedirs(output_dir, exist_ok=True)
+    if mode == "auto" and any(
+        name in monitor for name in ("bleu", "chrf", "rouge", "f1", "auc")
+    ):
+        # Keras's "auto" only knows accuracy is better higher.
+        mode = "max"
+    if tensorboard is None:
+        tensorboard = keras.backend.backend() == "tensorflow"
+    callbacks = [keras.callbacks.TerminateOnNaN(), *extra]
+    callbacks += [
+        keras.callbacks.BackupAndRestore(os.path.join(output_dir, "backup")),
+        keras.callbacks.ModelCheckpoint(
+            os.path.join(output_dir, "best.keras"),
+            monitor=monitor,
+            mode=mode,
+            save_best_only=True,
+        ),
+        keras.callbacks.EarlyStopping(
+            monitor=monitor,
+            mode=mode,
+            patience=patience,
+            restore_best_weights=True,
+        ),
+        keras.callbacks.CSVLogger(
+            os.path.join(output_dir, "history.csv"), append=True
+        ),
+    ]
+    if tensorboard:
+        callbacks.append(
+            keras.callbacks.TensorBoard(os.path.join(output_dir, "tensorboard"))
+        )
+    return callbacks
