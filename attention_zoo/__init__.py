@@ -3,9 +3,13 @@
 Runs unchanged on TensorFlow, JAX and PyTorch (`KERAS_BACKEND`).
 """
 
+from attention_zoo import callbacks
 from attention_zoo import layers
+from attention_zoo import metrics
 from attention_zoo import ops
+from attention_zoo import recipes
+from attention_zoo import visualize
 
 __version__ = "0.1.0"
 
-__all__ = ["layers", "ops"]
+__all__ = ["callbacks", "layers", "metrics", "ops", "recipes", "visualize"]

@@ -179,7 +179,7 @@ def corpus_chrf(
     )
 
 
-_ROUGE_TYPE = re.compile(r"rouge([1-9]|L|Lsum)")
+_ROUGE_TYPE = re.compile(r"rouge([1-9][0-9]*|L|Lsum)")
 
 
 def rouge(

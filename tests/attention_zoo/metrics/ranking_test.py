@@ -111,10 +111,10 @@ def test_keras_metrics_in_fit_and_evaluate_match_functions():
     y = np.zeros((12, 6), "float32")  # ignored by the metrics
     model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(6)])
     model.compile(optimizer="sgd", loss="mse", metrics=[HitRate(2), NDCG(3)])
-    history = model.fit(x, y, batch_size=5, epochs=1, verbose=0)
+    history = model.fit(x, y, batch_size=4, epochs=1, verbose=0)
     assert "hit_rate_at_2" in history.history
-    results = model.evaluate(x, y, batch_size=5, verbose=0, return_dict=True)
-    scores = model.predict(x, verbose=0)
+    results = model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True)
+    scores = model.predict(x, batch_size=4, verbose=0)
     assert results["hit_rate_at_2"] == pytest.approx(
         hit_rate_at_k(scores, k=2), abs=1e-6
     )
