@@ -2,10 +2,13 @@
 
 from attention_zoo.layers.attention_pooling import AttentionPooling
 from attention_zoo.layers.bahdanau_attention import BahdanauAttention
+from attention_zoo.layers.cbam import CBAM
+from attention_zoo.layers.channel_attention import ChannelAttention
 from attention_zoo.layers.cosine_attention import CosineAttention
 from attention_zoo.layers.cross_attention import CrossAttention
 from attention_zoo.layers.luong_attention import LuongAttention
 from attention_zoo.layers.multi_head_attention import MultiHeadAttention
+from attention_zoo.layers.spatial_attention import SpatialAttention
 
 LAYERS = {
     "bahdanau": BahdanauAttention,
@@ -14,6 +17,9 @@ LAYERS = {
     "multi_head": MultiHeadAttention,
     "cross": CrossAttention,
     "pooling": AttentionPooling,
+    "channel": ChannelAttention,
+    "spatial": SpatialAttention,
+    "cbam": CBAM,
 }
 
 
@@ -22,7 +28,8 @@ def get(name, **kwargs):
 
     Args:
         name: one of `"bahdanau"`, `"luong"`, `"cosine"`, `"multi_head"`,
-            `"cross"`, `"pooling"`.
+            `"cross"`, `"pooling"` (sequences), `"channel"`, `"spatial"`,
+            `"cbam"` (images).
         **kwargs: the layer's constructor arguments.
 
     Example:
