@@ -101,6 +101,8 @@ def test_cbam_is_channel_then_spatial():
 
 
 def test_channels_first_equals_channels_last():
+    if keras.backend.backend() == "tensorflow":
+        pytest.skip("TensorFlow's CPU Conv2D has no channels_first kernel")
     x = images(4)
     last = layers.CBAM(reduction_ratio=2, kernel_size=3)
     expected = to_numpy(last(x))
@@ -108,12 +110,8 @@ def test_channels_first_equals_channels_last():
         reduction_ratio=2, kernel_size=3, data_format="channels_first"
     )
     first(np.transpose(x, (0, 3, 1, 2)))
-    first.set_weights(
-        [
-            np.transpose(w, (0, 1, 2, 3)) if w.ndim == 4 else w
-            for w in last.get_weights()
-        ]
-    )
+    # Keras keeps convolution kernels in one layout for both formats.
+    first.set_weights(last.get_weights())
     got = to_numpy(first(np.transpose(x, (0, 3, 1, 2))))
     assert_allclose(np.transpose(got, (0, 2, 3, 1)), expected, atol=1e-5)
 
