@@ -62,11 +62,16 @@ def additive_score(
 
 
 def l2_normalize(x, epsilon=1e-6):
-    """`x / max(||x||, epsilon)` over the last axis, in x's dtype."""
+    """`x / max(||x||, epsilon)` over the last axis, in x's dtype.
+
+    Computed in float32: in float16 `epsilon ** 2` rounds to 0 and a zero
+    vector (a padded position) would give NaN.
+    """
     x = ops.convert_to_tensor(x)
-    squared_norm = ops.sum(ops.square(x), axis=-1, keepdims=True)
-    floor = ops.cast(epsilon * epsilon, x.dtype)
-    return x * ops.rsqrt(ops.maximum(squared_norm, floor))
+    x32 = ops.cast(x, "float32")
+    squared_norm = ops.sum(ops.square(x32), axis=-1, keepdims=True)
+    normalized = x32 * ops.rsqrt(ops.maximum(squared_norm, epsilon * epsilon))
+    return ops.cast(normalized, x.dtype)
 
 
 def cosine_score(query, key, scale=1.0):

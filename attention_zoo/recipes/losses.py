@@ -45,8 +45,6 @@ class SparseCategoricalCrossentropy(keras.losses.Loss):
                 "`label_smoothing` must be in [0, 1); received "
                 f"label_smoothing={label_smoothing!r}."
             )
-        if ignore_class is not None:
-            kwargs["reduction"] = "sum"
         super().__init__(name=name, **kwargs)
         self.label_smoothing = label_smoothing
         self.from_logits = from_logits
@@ -71,9 +69,12 @@ class SparseCategoricalCrossentropy(keras.losses.Loss):
         if self.ignore_class is None:
             return losses
         keep = ops.cast(ops.not_equal(y_true, self.ignore_class), losses.dtype)
-        # Reduction is "sum": dividing by the batch's token count here makes
-        # the result the mean over real tokens.
-        return losses * keep / ops.maximum(ops.sum(keep), 1.0)
+        # The default reduction divides by the number of positions; scaling
+        # by positions / real tokens makes the result the mean over real
+        # tokens, and keeps Keras's per-replica averaging under
+        # `data_parallel()` (each replica averages over its own tokens).
+        positions = ops.sum(ops.ones_like(keep))
+        return losses * keep * positions / ops.maximum(ops.sum(keep), 1.0)
 
     def get_config(self):
         config = super().get_config()
@@ -84,7 +85,6 @@ class SparseCategoricalCrossentropy(keras.losses.Loss):
                 "ignore_class": self.ignore_class,
             }
         )
-        config.pop("reduction", None)
         return config
 
 

@@ -3,7 +3,16 @@ that choice when the model is saved."""
 
 import keras
 
-NO_DECAY_NAMES = ("bias", "gamma", "beta", "embeddings")
+# Biases, LayerNorm parameters, embedding tables, and the learned scalars of
+# attention scores (cosine temperature as in Swin V2, Luong's scale).
+NO_DECAY_NAMES = (
+    "bias",
+    "gamma",
+    "beta",
+    "embeddings",
+    "temperature",
+    "scale",
+)
 
 
 @keras.saving.register_keras_serializable(package="attention_zoo")
@@ -11,12 +20,12 @@ class AdamW(keras.optimizers.AdamW):
     """`keras.optimizers.AdamW` with decay exclusions that survive saving.
 
     Decoupled weight decay (Loshchilov and Hutter 2019) shrinks weights
-    towards zero; on biases, LayerNorm scales (`gamma`, `beta`) and embedding
-    tables it only hurts, so variables whose name contains one of
-    `no_decay_names` are excluded. Keras's own
-    `exclude_from_weight_decay()` is not part of the optimizer's config, so
-    a model reloaded from `.keras` would silently decay everything again;
-    here the names are a constructor argument.
+    towards zero; on biases, LayerNorm scales (`gamma`, `beta`), embedding
+    tables and the temperature or scale of attention scores it only hurts,
+    so variables whose name contains one of `no_decay_names` are excluded.
+    Keras's own `exclude_from_weight_decay()` is not part of the
+    optimizer's config, so a model reloaded from `.keras` would silently
+    decay everything again; here the names are a constructor argument.
 
     Args:
         no_decay_names: substrings of variable names that get no decay.

@@ -1,5 +1,6 @@
 import math
 
+import keras
 import numpy as np
 import pytest
 
@@ -79,3 +80,14 @@ def test_rejects_different_query_and_key_sizes():
         CosineAttention()(
             np.zeros((1, 2, 3), "float32"), np.zeros((1, 4, 5), "float32")
         )
+
+
+def test_float16_with_zero_vectors_stays_finite():
+    # A padded key is a zero vector; normalising it must not give NaN.
+    query = np.ones((1, 2, 4), "float32")
+    value = np.zeros((1, 3, 4), "float32")
+    value[0, 0] = 1.0
+    layer = CosineAttention(dtype="mixed_float16")
+    output, weights = layer(query, value, return_attention_scores=True)
+    assert np.all(np.isfinite(to_numpy(keras.ops.cast(output, "float32"))))
+    assert np.all(np.isfinite(to_numpy(keras.ops.cast(weights, "float32"))))

@@ -3,6 +3,7 @@ import os
 import keras
 import numpy as np
 
+from attention_zoo import layers
 from attention_zoo import recipes
 
 
@@ -10,6 +11,7 @@ def test_weight_decay_skips_bias_norm_and_embedding(tmp_path):
     tokens = keras.Input((3,), dtype="int32")
     x = keras.layers.Embedding(5, 4)(tokens)
     x = keras.layers.LayerNormalization()(x)
+    x = layers.CosineAttention()(x, x)
     x = keras.layers.Dense(2)(x)
     model = keras.Model(tokens, x)
     optimizer = recipes.adamw(learning_rate=0.1, weight_decay=0.5)
