@@ -92,6 +92,7 @@ class AttentionPooling(keras.layers.Layer):
     def call(
         self, inputs, mask=None, return_attention_scores=False, training=None
     ):
+        check_rank("inputs", inputs.shape, (3,))
         check_mask_shape(mask, tuple(inputs.shape[:2]), "mask")
         hidden = ops.matmul(inputs, self.kernel)
         if self.bias is not None:

@@ -32,6 +32,8 @@ class BaseAttention(keras.layers.Layer):
             from the query's Keras mask (`Embedding(mask_zero=True)`) when
             not given.
         value_mask: `(batch, Tk)` boolean, likewise from the value's mask.
+        key_mask: `(batch, Tk)` boolean, likewise from the key's mask; it
+            is combined with `value_mask`.
         attention_mask: `(batch, Tq, Tk)` boolean, `True` = may attend.
         use_causal_mask: query `i` attends to keys `j <= i` only.
         return_attention_scores: also return the attention weights.
@@ -85,12 +87,17 @@ class BaseAttention(keras.layers.Layer):
         key=None,
         query_mask=None,
         value_mask=None,
+        key_mask=None,
         attention_mask=None,
         use_causal_mask=False,
         return_attention_scores=False,
         training=None,
     ):
         key = value if key is None else key
+        # Checked on every call, not only when the layer is built.
+        check_rank("query", query.shape, (2, 3))
+        check_rank("value", value.shape, (3,))
+        check_rank("key", key.shape, (3,))
         one_step = len(query.shape) == 2
         if one_step:
             query = ops.expand_dims(query, 1)
@@ -102,6 +109,14 @@ class BaseAttention(keras.layers.Layer):
         key_length = key.shape[1]
         check_mask_shape(query_mask, (batch, query_length), "query_mask")
         check_mask_shape(value_mask, (batch, key_length), "value_mask")
+        check_mask_shape(key_mask, (batch, key_length), "key_mask")
+        if key_mask is not None:
+            key_mask = ops.cast(key_mask, "bool")
+            value_mask = (
+                key_mask
+                if value_mask is None
+                else ops.logical_and(ops.cast(value_mask, "bool"), key_mask)
+            )
         check_mask_shape(
             attention_mask, (batch, query_length, key_length), "attention_mask"
         )

@@ -111,6 +111,7 @@ class ChannelAttention(keras.layers.Layer):
         return ops.sigmoid(logits)
 
     def call(self, inputs, return_attention_scores=False):
+        check_rank("inputs", inputs.shape, (4,))
         weights = self.channel_weights(inputs)
         if self.data_format == "channels_last":
             output = inputs * weights[:, None, None, :]

@@ -55,17 +55,23 @@ class SpatialAttention(keras.layers.Layer):
 
     def build(self, input_shape):
         check_rank("inputs", input_shape, (4,))
+        # The two-channel summary is always convolved channels-last: it is
+        # tiny to transpose, and TensorFlow's CPU Conv2D has no
+        # channels-first kernel.
         self.conv = keras.layers.Conv2D(
             1,
             self.kernel_size,
             padding="same",
-            data_format=self.data_format,
+            data_format="channels_last",
             dtype=self.dtype_policy,
             name="conv",
         )
-        summary_shape = list(input_shape)
-        summary_shape[channel_axis(self.data_format)] = 2
-        self.conv.build(tuple(summary_shape))
+        height_width = (
+            input_shape[1:3]
+            if self.data_format == "channels_last"
+            else input_shape[2:4]
+        )
+        self.conv.build((input_shape[0], *height_width, 2))
         self.built = True
 
     def attention_map(self, inputs):
@@ -78,9 +84,12 @@ class SpatialAttention(keras.layers.Layer):
             ],
             axis=axis,
         )
-        return ops.squeeze(ops.sigmoid(self.conv(summary)), axis=axis)
+        if self.data_format == "channels_first":
+            summary = ops.transpose(summary, (0, 2, 3, 1))
+        return ops.squeeze(ops.sigmoid(self.conv(summary)), axis=-1)
 
     def call(self, inputs, return_attention_scores=False):
+        check_rank("inputs", inputs.shape, (4,))
         attention = self.attention_map(inputs)
         output = inputs * ops.expand_dims(
             attention, channel_axis(self.data_format)

@@ -197,3 +197,34 @@ def test_dropout_only_in_training(single_head):
     assert_allclose(inference, layer(query, value, key=key, training=False))
     trained = layer(query, value, key=key, training=True)
     assert not np.allclose(to_numpy(trained), to_numpy(inference))
+
+
+def test_rank_is_checked_on_a_built_layer(single_head):
+    layer_cls, kwargs, same_dims = single_head
+    query_dim, key_dim = dims_for(same_dims)
+    layer = layer_cls(**kwargs)
+    layer(np.zeros((2, 3, query_dim), "float32"), np.zeros((2, 4, key_dim)))
+    with pytest.raises(ValueError, match="`query` must have rank 2 or 3"):
+        layer(np.zeros((2, 3, 1, query_dim)), np.zeros((2, 4, key_dim)))
+
+
+def test_key_mask_from_embedding(single_head):
+    layer_cls, kwargs, _ = single_head
+    tokens_query = keras.Input((2,), dtype="int32")
+    tokens_key = keras.Input((4,), dtype="int32")
+    values = keras.Input((4, 3))
+    embed = keras.layers.Embedding(10, 5, mask_zero=True)
+    layer = layer_cls(**kwargs)
+    _, weights = layer(
+        embed(tokens_query),
+        values,
+        key=embed(tokens_key),
+        return_attention_scores=True,
+    )
+    model = keras.Model([tokens_query, tokens_key, values], weights)
+    got = model.predict(
+        [np.array([[1, 2]]), np.array([[3, 4, 0, 0]]), np.ones((1, 4, 3))],
+        verbose=0,
+    )
+    np.testing.assert_allclose(to_numpy(got)[0, :, 2:], 0.0)
+    np.testing.assert_allclose(to_numpy(got).sum(-1), 1.0, rtol=1e-5)

@@ -101,8 +101,6 @@ def test_cbam_is_channel_then_spatial():
 
 
 def test_channels_first_equals_channels_last():
-    if keras.backend.backend() == "tensorflow":
-        pytest.skip("TensorFlow's CPU Conv2D has no channels_first kernel")
     x = images(4)
     last = layers.CBAM(reduction_ratio=2, kernel_size=3)
     expected = to_numpy(last(x))
