@@ -2,9 +2,10 @@
 
 `run_layer_test` builds the layer from its constructor arguments and a dict
 of named call inputs, then checks, in order: config round trip, weight
-counts after `build`, eager and symbolic calls, one `fit` step that changes
-the weights, mixed precision, `jit_compile`, and a `.keras` save and load
-without `custom_objects` that gives the same outputs.
+counts after `build`, eager and symbolic calls, `jit_compile`, one `fit`
+step that changes the weights, a `.keras` save and load without
+`custom_objects` that gives the same outputs, mixed precision, and masking:
+padding every sequence input with masked positions changes nothing.
 """
 
 import os
@@ -60,6 +61,7 @@ def run_layer_test(
     run_training=True,
     run_mixed_precision=True,
     run_saving=True,
+    run_masking=None,
     tmp_path=None,
 ):
     """Runs the common layer contract; raises `AssertionError` on a breach.
@@ -75,6 +77,7 @@ def run_layer_test(
         run_training: fit one step and check the weights moved.
         run_mixed_precision: call under mixed_float16 and mixed_bfloat16.
         run_saving: `.keras` round trip (needs `tmp_path`).
+        run_masking: padding check; defaults to `layer.supports_masking`.
         tmp_path: a directory for the saved file.
     """
     call_kwargs = call_kwargs or {}
@@ -158,3 +161,32 @@ def run_layer_test(
                 atol=0.1,
                 rtol=0.1,
             )
+
+    if run_masking is None:
+        run_masking = layer.supports_masking
+    if run_masking:
+        check_padding_is_ignored(layer_cls, init_kwargs, inputs, call_kwargs)
+
+
+def check_padding_is_ignored(layer_cls, init_kwargs, inputs, call_kwargs):
+    """Pads every sequence input with zero steps behind a `Masking` layer:
+    the masks Keras propagates must make the padding invisible, so the
+    outputs at the real positions equal those of the unpadded inputs."""
+    layer = layer_cls(**init_kwargs)
+    expected = to_numpy(first_output(layer(**inputs, **call_kwargs)))
+    padding = 2
+    raw, masked, padded = {}, {}, {}
+    for name, value in inputs.items():
+        is_sequence = value.ndim == 3 and value.dtype.kind == "f"
+        if is_sequence:
+            value = np.pad(value, ((0, 0), (0, padding), (0, 0)))
+        padded[name] = value
+        raw[name] = keras.Input(shape=value.shape[1:], name=name)
+        masked[name] = (
+            keras.layers.Masking(0.0)(raw[name]) if is_sequence else raw[name]
+        )
+    model = keras.Model(raw, first_output(layer(**masked, **call_kwargs)))
+    got = to_numpy(model.predict(padded, verbose=0))
+    if got.ndim == 3 and got.shape[1] == expected.shape[1] + padding:
+        got = got[:, : expected.shape[1]]  # outputs at the real queries
+    np.testing.assert_allclose(got, expected, atol=1e-5, rtol=1e-5)
