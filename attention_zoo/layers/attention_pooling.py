@@ -6,6 +6,7 @@ from keras import ops
 from attention_zoo.layers.validation import check_positive_int
 from attention_zoo.layers.validation import check_rank
 from attention_zoo.layers.validation import check_rate
+from attention_zoo.layers.validation import fresh_initializer
 from attention_zoo.ops.masking import check_mask_shape
 from attention_zoo.ops.masking import masked_softmax
 
@@ -74,7 +75,7 @@ class AttentionPooling(keras.layers.Layer):
         units = self.units or input_shape[-1]
         self.kernel = self.add_weight(
             shape=(input_shape[-1], units),
-            initializer=self.kernel_initializer,
+            initializer=fresh_initializer(self.kernel_initializer),
             name="kernel",
         )
         self.bias = None
@@ -84,7 +85,7 @@ class AttentionPooling(keras.layers.Layer):
             )
         self.context_vector = self.add_weight(
             shape=(units,),
-            initializer=self.kernel_initializer,
+            initializer=fresh_initializer(self.kernel_initializer),
             name="context_vector",
         )
         self.built = True

@@ -4,6 +4,7 @@ import keras
 
 from attention_zoo.layers.base_attention import BaseAttention
 from attention_zoo.layers.validation import check_positive_int
+from attention_zoo.layers.validation import fresh_initializer
 from attention_zoo.ops.scores import additive_score
 
 
@@ -61,12 +62,12 @@ class BahdanauAttention(BaseAttention):
     def build_score(self, query_dim, key_dim):
         self.query_kernel = self.add_weight(
             shape=(query_dim, self.units),
-            initializer=self.kernel_initializer,
+            initializer=fresh_initializer(self.kernel_initializer),
             name="query_kernel",
         )
         self.key_kernel = self.add_weight(
             shape=(key_dim, self.units),
-            initializer=self.kernel_initializer,
+            initializer=fresh_initializer(self.kernel_initializer),
             name="key_kernel",
         )
         self.bias = None
@@ -78,7 +79,7 @@ class BahdanauAttention(BaseAttention):
             )
         self.attention_vector = self.add_weight(
             shape=(self.units,),
-            initializer=self.kernel_initializer,
+            initializer=fresh_initializer(self.kernel_initializer),
             name="attention_vector",
         )
 

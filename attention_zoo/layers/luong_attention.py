@@ -5,6 +5,7 @@ import keras
 from attention_zoo.layers.base_attention import BaseAttention
 from attention_zoo.layers.validation import check_choice
 from attention_zoo.layers.validation import check_positive_int
+from attention_zoo.layers.validation import fresh_initializer
 from attention_zoo.ops.scores import additive_score
 from attention_zoo.ops.scores import dot_score
 from attention_zoo.ops.scores import general_score
@@ -78,24 +79,24 @@ class LuongAttention(BaseAttention):
         if self.score_mode == "general":
             self.kernel = self.add_weight(
                 shape=(query_dim, key_dim),
-                initializer=self.kernel_initializer,
+                initializer=fresh_initializer(self.kernel_initializer),
                 name="kernel",
             )
         if self.score_mode == "concat":
             units = self.units or key_dim
             self.query_kernel = self.add_weight(
                 shape=(query_dim, units),
-                initializer=self.kernel_initializer,
+                initializer=fresh_initializer(self.kernel_initializer),
                 name="query_kernel",
             )
             self.key_kernel = self.add_weight(
                 shape=(key_dim, units),
-                initializer=self.kernel_initializer,
+                initializer=fresh_initializer(self.kernel_initializer),
                 name="key_kernel",
             )
             self.attention_vector = self.add_weight(
                 shape=(units,),
-                initializer=self.kernel_initializer,
+                initializer=fresh_initializer(self.kernel_initializer),
                 name="attention_vector",
             )
         self.scale = None

@@ -51,3 +51,13 @@ def check_rank(name, shape, ranks):
             f"`{name}` must have rank {allowed}; received {name} with shape "
             f"{tuple(shape)} (rank {len(shape)})."
         )
+
+
+def fresh_initializer(initializer):
+    """A new instance of `initializer` for one weight.
+
+    An unseeded Keras initializer draws its seed once, when it is created,
+    so one instance used for two weights of the same shape gives them the
+    same values (query and key kernels that start out equal, say).
+    """
+    return initializer.__class__.from_config(initializer.get_config())

@@ -4,6 +4,8 @@ import keras
 import numpy as np
 import pytest
 
+from attention_zoo.layers import BahdanauAttention
+from attention_zoo.layers import LuongAttention
 from tests import reference
 from tests.single_head import SINGLE_HEAD_LAYERS
 from tests.single_head import dims_for
@@ -228,3 +230,16 @@ def test_key_mask_from_embedding(single_head):
     )
     np.testing.assert_allclose(to_numpy(got)[0, :, 2:], 0.0)
     np.testing.assert_allclose(to_numpy(got).sum(-1), 1.0, rtol=1e-5)
+
+
+def test_kernels_of_the_same_shape_start_different():
+    layer = BahdanauAttention(units=4)
+    layer.build((None, 3, 6), (None, 5, 6))
+    assert not np.allclose(
+        to_numpy(layer.query_kernel), to_numpy(layer.key_kernel)
+    )
+    layer = LuongAttention(score_mode="concat", units=6)
+    layer.build((None, 3, 6), (None, 5, 6))
+    assert not np.allclose(
+        to_numpy(layer.query_kernel), to_numpy(layer.key_kernel)
+    )
