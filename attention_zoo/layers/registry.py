@@ -23,11 +23,11 @@ LAYERS = {
 }
 
 
-def get(name, **kwargs):
+def get(identifier, /, **kwargs):
     """Returns a new attention layer.
 
     Args:
-        name: one of `"bahdanau"`, `"luong"`, `"cosine"`, `"multi_head"`,
+        identifier: one of `"bahdanau"`, `"luong"`, `"cosine"`, `"multi_head"`,
             `"cross"`, `"pooling"` (sequences), `"channel"`, `"spatial"`,
             `"cbam"` (images).
         **kwargs: the layer's constructor arguments.
@@ -37,9 +37,9 @@ def get(name, **kwargs):
     >>> get("luong", score_mode="general").score_mode
     'general'
     """
-    if name not in LAYERS:
+    if identifier not in LAYERS:
         raise ValueError(
-            f"Unknown attention layer name {name!r}; expected one of "
+            f"Unknown attention layer name {identifier!r}; expected one of "
             f"{', '.join(repr(n) for n in LAYERS)}."
         )
-    return LAYERS[name](**kwargs)
+    return LAYERS[identifier](**kwargs)

@@ -28,3 +28,7 @@ def test_get_builds_each_layer(name, kwargs, cls):
 def test_unknown_name_lists_valid_names():
     with pytest.raises(ValueError, match="'bahdanau', 'luong', 'cosine'"):
         layers.get("bahdanu")
+
+
+def test_get_passes_a_layer_name():
+    assert layers.get("cosine", name="attention").name == "attention"
