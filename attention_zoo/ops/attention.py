@@ -1,10 +1,15 @@
-"""Multi-head attention on projected tensors in `(batch, T, heads, depth)`.
+"""Multi-head attention on projected tensors.
 
 `dot_product_attention` hands the work to `keras.ops.dot_product_attention`,
 so fused kernels run on JAX and PyTorch, and fixes the one case where that
 op differs from the textbook definition (rows whose keys are all masked).
 `chunked_attention` computes the same result a block of queries at a time,
 so the score matrix held in memory grows linearly with sequence length.
+Both take `(batch, T, heads, depth)` tensors.
+
+`heads_first_attention` takes `(batch, heads, T, depth)` tensors, the layout
+in which the two attention products are plain batched matmuls; it is the
+training fast path of `MultiHeadAttention`.
 """
 
 import math
@@ -12,6 +17,7 @@ import math
 import keras
 from keras import ops
 
+from attention_zoo.ops.masking import _LARGE_NEGATIVE
 from attention_zoo.ops.masking import causal_mask
 from attention_zoo.ops.masking import masked_softmax
 
@@ -178,3 +184,103 @@ def chunked_attention(
     if len(outputs) == 1:
         return outputs[0]
     return ops.concatenate(outputs, axis=1)
+
+
+@ops.custom_gradient
+def _softmax(logits):
+    """`ops.softmax` over the last axis, with the textbook gradient.
+
+    The forward pass is `ops.softmax` itself. The gradient is
+    `p * (g - sum(g * p))`, which needs only the probabilities; JAX's
+    default softmax gradient differentiates through `exp(x) / sum` and keeps
+    more full-size tensors alive, which costs memory traffic on CPU.
+    """
+    probs = ops.softmax(logits, axis=-1)
+
+    def grad(*args, upstream=None):
+        if upstream is None:
+            (upstream,) = args
+        weighted = ops.sum(upstream * probs, axis=-1, keepdims=True)
+        return probs * (upstream - weighted)
+
+    return probs, grad
+
+
+def _heads_first_softmax(scores, mask):
+    """`masked_softmax` over the last axis, with the gradient of `_softmax`.
+
+    Same values as `masked_softmax(scores, mask)`: float32 inside, masked
+    keys get exactly 0, a query whose keys are all masked gets all zeros.
+    """
+    logits = ops.cast(scores, "float32")
+    if mask is None:
+        return ops.cast(_softmax(logits), scores.dtype)
+    logits = ops.where(mask, logits, _LARGE_NEGATIVE)
+    weights = _softmax(logits) * ops.cast(mask, "float32")
+    return ops.cast(weights, scores.dtype)
+
+
+def heads_first_attention(
+    query,
+    key,
+    value,
+    mask=None,
+    scale=None,
+    use_causal_mask=False,
+    flash_attention=None,
+):
+    """`softmax(q k^T * scale + mask) v` on `(batch, heads, T, depth)`.
+
+    The same result as `dot_product_attention` (a query that sees no key
+    gets zeros), for tensors whose heads axis comes before the time axis.
+    On PyTorch the work goes to `keras.ops.dot_product_attention` (the fused
+    `scaled_dot_product_attention` kernel, which wants this layout anyway).
+    On TensorFlow and JAX it is two batched matmuls and a softmax, which
+    XLA compiles without the transposes that the `(batch, T, heads, depth)`
+    einsums of `keras.ops.dot_product_attention` need on every product of
+    the forward and backward pass.
+
+    Args:
+        query: `(batch, heads, Tq, depth)`.
+        key: `(batch, heads, Tk, depth)`.
+        value: `(batch, heads, Tk, value_depth)`.
+        mask: boolean, broadcastable to `(batch, Tq, Tk)`, `True` = attend.
+        scale: defaults to `1 / sqrt(depth)`.
+        use_causal_mask: query `i` attends to keys `j <= i`.
+        flash_attention: `True` sends the work to
+            `keras.ops.dot_product_attention` on every backend.
+
+    Returns:
+        `(batch, heads, Tq, value_depth)`.
+    """
+    if scale is None:
+        scale = 1.0 / math.sqrt(query.shape[-1])
+    if flash_attention or keras.backend.backend() == "torch":
+        # Transposes are views on PyTorch: the op gets back the contiguous
+        # heads-first tensors and copies nothing.
+        def to_heads_last(x):
+            return ops.transpose(x, (0, 2, 1, 3))
+
+        output = dot_product_attention(
+            to_heads_last(query),
+            to_heads_last(key),
+            to_heads_last(value),
+            mask,
+            scale,
+            use_causal_mask=use_causal_mask,
+            flash_attention=flash_attention,
+        )
+        return ops.transpose(output, (0, 2, 1, 3))
+    if use_causal_mask:
+        causal = causal_mask(ops.shape(query)[2], ops.shape(key)[2])
+        if mask is not None:
+            causal = ops.logical_and(ops.cast(mask, "bool"), causal)
+        mask = causal
+    if mask is not None:
+        # (batch, Tq, Tk) -> (batch, 1, Tq, Tk): the same for every head.
+        mask = ops.expand_dims(ops.cast(mask, "bool"), -3)
+    # Scaling the query costs Tq * depth multiplications, the scores Tq * Tk.
+    scores = ops.matmul(
+        query * ops.cast(scale, query.dtype), ops.swapaxes(key, -1, -2)
+    )
+    return ops.matmul(_heads_first_softmax(scores, mask), value)
