@@ -4,12 +4,14 @@ with a decoding cache and a cosine score."""
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
 from attention_zoo.layers.validation import check_choice
 from attention_zoo.layers.validation import check_positive_int
 from attention_zoo.layers.validation import check_rank
 from attention_zoo.layers.validation import check_rate
+from attention_zoo.layers.validation import fresh_initializer
 from attention_zoo.ops.attention import attention_scores
 from attention_zoo.ops.attention import chunked_attention
 from attention_zoo.ops.attention import combine_values
@@ -185,7 +187,7 @@ class MultiHeadAttention(keras.layers.Layer):
     def _kernel(self, shape, name):
         return self.add_weight(
             shape=shape,
-            initializer=self.kernel_initializer,
+            initializer=fresh_initializer(self.kernel_initializer),
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
             name=name,
@@ -470,6 +472,11 @@ class MultiHeadAttention(keras.layers.Layer):
         cache=None,
         cache_update_index=None,
     ):
+        # Checked on every call, not only when the layer is built.
+        check_rank("query", query.shape, (3,))
+        check_rank("value", value.shape, (3,))
+        if key is not None:
+            check_rank("key", key.shape, (3,))
         batch, query_length = query.shape[0], query.shape[1]
         check_mask_shape(query_mask, (batch, query_length), "query_mask")
         if cache is None:
@@ -695,9 +702,15 @@ class MultiHeadAttention(keras.layers.Layer):
             ("output", layer.output_dense),
         ]
         for prefix, dense in pairs:
+            # Values go through numpy: a copy, so that the two layers never
+            # share a buffer (on JAX, training one would delete the other's).
             kernel = getattr(converted, f"{prefix}_kernel")
-            kernel.assign(ops.reshape(dense.kernel, kernel.shape))
+            kernel.assign(
+                np.reshape(ops.convert_to_numpy(dense.kernel), kernel.shape)
+            )
             bias = getattr(converted, f"{prefix}_bias")
             if bias is not None:
-                bias.assign(ops.reshape(dense.bias, bias.shape))
+                bias.assign(
+                    np.reshape(ops.convert_to_numpy(dense.bias), bias.shape)
+                )
         return converted

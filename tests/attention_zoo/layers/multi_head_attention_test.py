@@ -318,3 +318,40 @@ def test_rejects_bad_inputs():
     x = np.zeros((2, 3, 8), "float32")
     with pytest.raises(ValueError, match="`attention_mask` must have a shape"):
         layer(x, x, attention_mask=np.ones((2, 3, 4), bool))
+
+
+def test_projection_kernels_start_different():
+    layer = MultiHeadAttention(num_heads=2, key_dim=4)
+    layer.build((None, 3, 8), (None, 3, 8))
+    kernels = [
+        to_numpy(k)
+        for k in (layer.query_kernel, layer.key_kernel, layer.value_kernel)
+    ]
+    assert not np.allclose(kernels[0], kernels[1])
+    assert not np.allclose(kernels[1], kernels[2])
+
+
+def test_converted_layer_trains_independently():
+    rng = np.random.default_rng(11)
+    x = random(rng, 4, 5, 8)
+    keras_layer = keras.layers.MultiHeadAttention(2, 4)
+    keras_layer(x, x)
+    before = to_numpy(keras_layer.output_dense.bias)
+    ours = MultiHeadAttention.from_keras(keras_layer)
+    inputs = keras.Input((5, 8))
+    model = keras.Model(inputs, ours(inputs, inputs))
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+    model.fit(x, np.ones((4, 5, 8), "float32"), epochs=2, verbose=0)
+    # The Keras layer is untouched and still usable.
+    np.testing.assert_array_equal(
+        to_numpy(keras_layer.output_dense.bias), before
+    )
+    assert np.all(np.isfinite(to_numpy(keras_layer(x, x))))
+
+
+def test_rank_is_checked_on_a_built_layer():
+    layer = MultiHeadAttention(num_heads=2, key_dim=4)
+    x = np.zeros((2, 3, 8), "float32")
+    layer(x, x)
+    with pytest.raises(ValueError, match="`query` must have rank 3"):
+        layer(np.zeros((2, 8), "float32"), x)
