@@ -84,6 +84,9 @@ class MultiHeadAttention(keras.layers.Layer):
         score: `"dot"` or `"cosine"`.
         query_chunk_size: when set, sequences longer than this are attended
             that many queries at a time (inference on long inputs).
+        sliding_window: when set, query `i` attends only to keys `j` with
+            `|i - j| < sliding_window` (with `use_causal_mask`, the last
+            `sliding_window` positions), as in Keras and Mistral.
 
     Call arguments:
         query: `(batch, Tq, dim)`.
@@ -140,6 +143,7 @@ class MultiHeadAttention(keras.layers.Layer):
         seed=None,
         score="dot",
         query_chunk_size=None,
+        sliding_window=None,
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
@@ -176,6 +180,9 @@ class MultiHeadAttention(keras.layers.Layer):
         self.score = check_choice("score", score, SCORES)
         self.query_chunk_size = check_positive_int(
             "query_chunk_size", query_chunk_size, allow_none=True
+        )
+        self.sliding_window = check_positive_int(
+            "sliding_window", sliding_window, allow_none=True
         )
         self.supports_masking = True
         self.seed_generator = (
@@ -440,6 +447,13 @@ class MultiHeadAttention(keras.layers.Layer):
         )
         return attended, None
 
+    def _sliding_window_mask(self, query_length, key_length, offset):
+        """`(1, Tq, Tk)`: query `i` (at position `i + offset`) sees keys
+        `j` with `|i + offset - j| < sliding_window`."""
+        rows = ops.arange(query_length, dtype="int32")[:, None] + offset
+        columns = ops.arange(key_length, dtype="int32")[None, :]
+        return ops.less(ops.abs(rows - columns), self.sliding_window)[None]
+
     def _use_heads_first(self, query, cache, return_scores, training):
         """Whether `call` takes the fast `(batch, heads, T, depth)` path.
 
@@ -492,6 +506,18 @@ class MultiHeadAttention(keras.layers.Layer):
             (batch, query_length, value_length),
             "attention_mask",
         )
+        if self.sliding_window is not None:
+            offset = 0 if cache is None else cache_update_index
+            window = self._sliding_window_mask(
+                ops.shape(query)[1],
+                value_length or ops.shape(value)[1],
+                0 if offset is None else offset,
+            )
+            attention_mask = (
+                window
+                if attention_mask is None
+                else ops.logical_and(ops.cast(attention_mask, "bool"), window)
+            )
         if self._use_heads_first(
             query, cache, return_attention_scores, training
         ):
@@ -627,6 +653,7 @@ class MultiHeadAttention(keras.layers.Layer):
                 "seed": self.seed,
                 "score": self.score,
                 "query_chunk_size": self.query_chunk_size,
+                "sliding_window": self.sliding_window,
             }
         )
         return config
@@ -637,8 +664,8 @@ class MultiHeadAttention(keras.layers.Layer):
 
         Args:
             layer: a built `keras.layers.MultiHeadAttention` that attends
-                over the sequence axis (no `attention_axes`, gate or
-                sliding window) and has a 1-D output.
+                over the sequence axis (no `attention_axes` or gate) and has
+                a 1-D output; its `sliding_window` is kept.
             **kwargs: extra constructor arguments (`query_chunk_size`, ...).
 
         Returns:
@@ -659,14 +686,13 @@ class MultiHeadAttention(keras.layers.Layer):
             "attention_axes": config.get("attention_axes")
             not in (None, [1], (1,)),
             "use_gate": bool(config.get("use_gate")),
-            "sliding_window": config.get("sliding_window") is not None,
         }
         for name, present in unsupported.items():
             if present:
                 raise ValueError(
                     f"Cannot convert a layer with `{name}`="
                     f"{config.get(name)!r}; only sequence attention without "
-                    "gate or sliding window is supported."
+                    "gate is supported."
                 )
         output_kernel = layer.output_dense.kernel
         if len(output_kernel.shape) != 3:
@@ -686,6 +712,7 @@ class MultiHeadAttention(keras.layers.Layer):
             use_bias=config["use_bias"],
             output_shape=None if output_dim == query_dim else output_dim,
             seed=config.get("seed"),
+            sliding_window=config.get("sliding_window"),
             name=layer.name,
             dtype=layer.dtype_policy,
             **kwargs,

@@ -355,3 +355,41 @@ def test_rank_is_checked_on_a_built_layer():
     layer(x, x)
     with pytest.raises(ValueError, match="`query` must have rank 3"):
         layer(np.zeros((2, 8), "float32"), x)
+
+
+@pytest.mark.parametrize("causal", [False, True], ids=["band", "causal_band"])
+def test_sliding_window_matches_keras(causal):
+    rng = np.random.default_rng(12)
+    x = random(rng, 2, 7, 8)
+    keras_layer = keras.layers.MultiHeadAttention(2, 4, sliding_window=3)
+    expected = keras_layer(x, x, use_causal_mask=causal)
+    ours = MultiHeadAttention.from_keras(keras_layer)
+    assert ours.sliding_window == 3
+    for scores in (False, True):
+        got = ours(x, x, use_causal_mask=causal, return_attention_scores=scores)
+        if scores:
+            got, weights = got
+            band = np.abs(np.arange(7)[:, None] - np.arange(7)[None]) < 3
+            assert np.all(to_numpy(weights)[:, :, ~band] == 0.0)
+        assert_allclose(got, expected)
+
+
+def test_sliding_window_cached_decoding_equals_full_call():
+    rng = np.random.default_rng(13)
+    x = random(rng, 2, 6, 8)
+    layer = MultiHeadAttention(num_heads=2, key_dim=4, sliding_window=2)
+    full = to_numpy(layer(x, x, use_causal_mask=True))
+    cache = layer.initial_cache(2, 6)
+    for i in range(6):
+        step, cache = layer(
+            x[:, i : i + 1], x[:, i : i + 1], cache=cache, cache_update_index=i
+        )
+        assert_allclose(step[:, 0], full[:, i])
+
+
+def test_keras_config_loads_without_gate():
+    keras_layer = keras.layers.MultiHeadAttention(2, 4, sliding_window=5)
+    config = keras_layer.get_config()
+    config.pop("use_gate")  # the one Keras argument we do not implement
+    layer = MultiHeadAttention.from_config(config)
+    assert layer.sliding_window == 5 and layer.num_heads == 2
