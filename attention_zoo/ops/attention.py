@@ -17,7 +17,6 @@ import math
 import keras
 from keras import ops
 
-from attention_zoo.ops.masking import _LARGE_NEGATIVE
 from attention_zoo.ops.masking import causal_mask
 from attention_zoo.ops.masking import masked_softmax
 
@@ -186,40 +185,6 @@ def chunked_attention(
     return ops.concatenate(outputs, axis=1)
 
 
-@ops.custom_gradient
-def _softmax(logits):
-    """`ops.softmax` over the last axis, with the textbook gradient.
-
-    The forward pass is `ops.softmax` itself. The gradient is
-    `p * (g - sum(g * p))`, which needs only the probabilities; JAX's
-    default softmax gradient differentiates through `exp(x) / sum` and keeps
-    more full-size tensors alive, which costs memory traffic on CPU.
-    """
-    probs = ops.softmax(logits, axis=-1)
-
-    def grad(*args, upstream=None):
-        if upstream is None:
-            (upstream,) = args
-        weighted = ops.sum(upstream * probs, axis=-1, keepdims=True)
-        return probs * (upstream - weighted)
-
-    return probs, grad
-
-
-def _heads_first_softmax(scores, mask):
-    """`masked_softmax` over the last axis, with the gradient of `_softmax`.
-
-    Same values as `masked_softmax(scores, mask)`: float32 inside, masked
-    keys get exactly 0, a query whose keys are all masked gets all zeros.
-    """
-    logits = ops.cast(scores, "float32")
-    if mask is None:
-        return ops.cast(_softmax(logits), scores.dtype)
-    logits = ops.where(mask, logits, _LARGE_NEGATIVE)
-    weights = _softmax(logits) * ops.cast(mask, "float32")
-    return ops.cast(weights, scores.dtype)
-
-
 def heads_first_attention(
     query,
     key,
@@ -283,4 +248,5 @@ def heads_first_attention(
     scores = ops.matmul(
         query * ops.cast(scale, query.dtype), ops.swapaxes(key, -1, -2)
     )
-    return ops.matmul(_heads_first_softmax(scores, mask), value)
+    weights = masked_softmax(scores, mask, simple_gradient=True)
+    return ops.matmul(weights, value)

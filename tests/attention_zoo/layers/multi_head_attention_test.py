@@ -94,7 +94,7 @@ def test_matches_numpy_reference_with_masks(scores):
     assert_allclose(output[2], np.zeros((4, 6)))
 
 
-def test_self_attention_fused_projection_equals_separate_inputs():
+def test_self_attention_on_one_tensor_equals_copies():
     rng = np.random.default_rng(3)
     x = random(rng, 2, 5, 8)
     layer = MultiHeadAttention(num_heads=2, key_dim=4)
