@@ -45,6 +45,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from applications._recipe import VALIDATION_SPLIT
 from attention_zoo import callbacks as zoo_callbacks
 from attention_zoo.recipes import PRECISIONS
 from attention_zoo.recipes import set_precision
@@ -359,7 +360,7 @@ def train(app, args):
     work.mkdir(parents=True, exist_ok=True)
     write_json(work / RUN_FILE, vars(args))
     n_train = len(splits.y_train)
-    validation = 0.1 if n_train >= 20 else 0.0
+    validation = VALIDATION_SPLIT if n_train >= 20 else 0.0
     callbacks = zoo_callbacks.standard(
         work,
         monitor="val_loss" if validation else "loss",

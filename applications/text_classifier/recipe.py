@@ -17,13 +17,13 @@ The loop a user would write:
 import numpy as np
 
 from applications import _cli
+from applications import _recipe
 from applications.text_classifier import data as text_data
 from applications.text_classifier.model import ATTENTIONS
 from applications.text_classifier.model import TextClassifier
 from attention_zoo.metrics import classification_metrics
 from attention_zoo.metrics import classification_report
 from attention_zoo.recipes import SparseCategoricalCrossentropy
-from attention_zoo.recipes import adamw
 from attention_zoo.visualize import plot_text_attention
 from attention_zoo.visualize import top_tokens
 
@@ -35,9 +35,10 @@ ATTENTION_PICTURES = 3
 PICTURE_WORDS = 120
 
 
-def optimizer():
-    """AdamW (no decay on biases, norms, embeddings), clipped gradients."""
-    return adamw(learning_rate=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
+def optimizer(total_steps=None):
+    """AdamW at `LEARNING_RATE`, decaying over `total_steps` if given
+    (`applications._recipe.decaying_adamw`)."""
+    return _recipe.decaying_adamw(LEARNING_RATE, WEIGHT_DECAY, total_steps)
 
 
 def loss():
@@ -54,10 +55,13 @@ def build(
     attention="bahdanau",
     vocabulary_size=VOCABULARY_SIZE,
     sequence_length=SEQUENCE_LENGTH,
+    epochs=None,
+    batch_size=32,
     **kwargs,
 ):
     """A compiled `TextClassifier` whose vocabulary and labels come from
-    the training split of `splits` (a `data.TextData`)."""
+    the training split of `splits` (a `data.TextData`); with `epochs`, the
+    learning rate decays over that many epochs of `batch_size`."""
     model = TextClassifier(
         text_data.build_vocabulary(splits.train_texts, vocabulary_size),
         splits.labels,
@@ -65,7 +69,10 @@ def build(
         sequence_length=sequence_length,
         **kwargs,
     )
-    model.compile()
+    steps = None
+    if epochs:
+        steps = _recipe.total_steps(len(splits.train_texts), batch_size, epochs)
+    model.compile(optimizer=optimizer(steps))
     return model
 
 
@@ -141,6 +148,8 @@ class TextClassifierApplication(_cli.Application):
             attention=args.attention,
             vocabulary_size=args.vocabulary_size,
             sequence_length=args.sequence_length,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
         )
 
     def check_model(self, model):

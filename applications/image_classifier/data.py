@@ -1,0 +1,357 @@
+"""Image classification data: the Keras data sets and the user's own files.
+
+`--data` may be:
+
+- `fashion_mnist`, `mnist` or `cifar10`: the Keras data sets
+  (`keras.datasets.<name>.load_data()`), read from the Keras cache
+  (`$KERAS_HOME/datasets/`, `~/.keras/datasets/` by default) or downloaded
+  there once. Offline, put the original files in the cache first, e.g.
+  the four `*-ubyte.gz` files of Fashion-MNIST in
+  `$KERAS_HOME/datasets/fashion-mnist/`;
+- a folder with `train/<class>/` (and usually `test/<class>/`) holding
+  images (PNG, JPEG, BMP, GIF), the folder name being the class;
+- an `.npz` file with `x_train`, `y_train` (and usually `x_test`,
+  `y_test`): images `(n, height, width)` or `(n, height, width,
+  channels)`, labels `(n,)` integers or strings, and optionally
+  `labels`, the class names of integer labels.
+
+Any image size and channel count. Folder images are read as greyscale if
+the first training image is, else as RGB, and resized (bilinear) to
+`image_size` (default: the size of the first training image). A source
+without a test split is split with a seeded shuffle (`test_fraction`),
+unless `test_data` names a held-out folder or `.npz`. Bad input raises
+`UsageError` with one line that says what was wrong and what is expected.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import PIL.Image
+
+from applications._cli import UsageError
+
+KERAS_DATASETS = {
+    "fashion_mnist": (
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
+    "mnist": tuple(str(digit) for digit in range(10)),
+    "cifar10": (
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
+    ),
+}
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+FOLDER_LAYOUT = "train/<class>/*.png (and test/<class>/*.png)"
+NPZ_KEYS = "x_train, y_train (and x_test, y_test)"
+
+
+@dataclass
+class ImageData:
+    """Images `(n, height, width, channels)` and class indices `(n,)` of
+    a training and a test split; class `i` is `labels[i]`."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    labels: list
+
+    def statistics(self):
+        """Per-channel mean and variance of the training images."""
+        pixels = self.x_train.reshape(-1, self.x_train.shape[-1])
+        pixels = pixels.astype("float64")
+        return pixels.mean(axis=0).tolist(), pixels.var(axis=0).tolist()
+
+
+# Readers ---------------------------------------------------------------------
+
+
+def read_keras_dataset(name):
+    """`{"train": (x, y), "test": (x, y)}, labels` of a Keras data set."""
+    try:
+        (x_train, y_train), (x_test, y_test) = getattr(
+            keras.datasets, name
+        ).load_data()
+    except Exception as error:  # no network and not in the cache
+        raise UsageError(
+            f"--data {name} could not be loaded from the Keras cache or "
+            f"downloaded ({type(error).__name__}: {error}); offline, put "
+            "its files in $KERAS_HOME/datasets/ first"
+        ) from error
+    splits = {
+        "train": (_with_channels(x_train), y_train.reshape(-1)),
+        "test": (_with_channels(x_test), y_test.reshape(-1)),
+    }
+    return splits, list(KERAS_DATASETS[name])
+
+
+def _with_channels(images):
+    return images[..., None] if images.ndim == 3 else images
+
+
+def _image_files(folder):
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+    )
+
+
+def read_image(path, color_mode, size):
+    """`(height, width, channels)` uint8 pixels of an image file, as
+    `color_mode` (`"grayscale"`, `"rgb"`, `"rgba"`; `None`: greyscale
+    files as greyscale, others as RGB), resized to `size` if given."""
+    try:
+        if color_mode is None:
+            with PIL.Image.open(path) as image:  # keras's load_img converts
+                grey = image.mode in ("1", "L", "LA", "I", "I;16", "F")
+            color_mode = "grayscale" if grey else "rgb"
+        image = keras.utils.load_img(
+            path,
+            color_mode=color_mode,
+            target_size=size,
+            interpolation="bilinear",
+        )
+    except Exception as error:  # PIL's errors for damaged files vary
+        raise UsageError(
+            f"{path} is not a readable image ({error}); expected PNG, "
+            "JPEG, BMP or GIF files"
+        ) from error
+    return keras.utils.img_to_array(image, dtype="uint8")
+
+
+def read_folder(path, image_size=None, channels=None):
+    """`{"train": (x, names), "test": (x, names) or None}` of a folder;
+    `channels` 1 or 3 forces greyscale or RGB."""
+    splits = {}
+    color_mode = {1: "grayscale", 3: "rgb"}.get(channels)
+    size = image_size
+    for split in ("train", "test"):
+        folder = path / split
+        if not folder.is_dir():
+            splits[split] = None
+            continue
+        images, names = [], []
+        for class_folder in sorted(folder.iterdir()):
+            if not class_folder.is_dir():
+                continue
+            for file in _image_files(class_folder):
+                if color_mode is None or size is None:
+                    first = read_image(file, None, None)
+                    size = size or first.shape[:2]
+                    color_mode = color_mode or (
+                        "grayscale" if first.shape[-1] == 1 else "rgb"
+                    )
+                images.append(read_image(file, color_mode, size))
+                names.append(class_folder.name)
+        splits[split] = (np.stack(images), names) if images else None
+    if splits["train"] is None:
+        raise UsageError(
+            f"--data {path} has no images in train/<class>/; expected "
+            f"{FOLDER_LAYOUT}"
+        )
+    return splits
+
+
+def read_npz(path):
+    """`{"train": (x, y), "test": (x, y) or None}, labels or None`."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (OSError, ValueError) as error:
+        raise UsageError(
+            f"{path} is not a readable .npz file ({error}); expected "
+            f"numpy arrays {NPZ_KEYS}"
+        ) from error
+    missing = [key for key in ("x_train", "y_train") if key not in arrays]
+    if missing:
+        raise UsageError(
+            f"{path} has no {' and no '.join(missing)} (arrays: "
+            f"{', '.join(sorted(arrays)) or 'none'}); expected {NPZ_KEYS}"
+        )
+    splits = {}
+    for split in ("train", "test"):
+        x, y = arrays.get(f"x_{split}"), arrays.get(f"y_{split}")
+        if x is None or y is None:
+            splits[split] = None
+            continue
+        x = _with_channels(x)
+        y = y.reshape(-1)
+        if x.ndim != 4 or len(x) != len(y):
+            raise UsageError(
+                f"{path}: x_{split} {x.shape} and y_{split} {y.shape} do "
+                "not match; expected images (n, height, width[, channels]) "
+                "and n labels"
+            )
+        splits[split] = (x, y)
+    names = arrays.get("labels")
+    return splits, None if names is None else [str(n) for n in names]
+
+
+def read_source(path, image_size=None, flag="--data", channels=None):
+    """`({"train": (x, y), "test": (x, y) or None}, class names or None)`;
+    `y` holds integers indexing the names, or the class names."""
+    if str(path) in KERAS_DATASETS:
+        return read_keras_dataset(str(path))
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(
+            f"{flag} {path} does not exist; expected "
+            f"{', '.join(KERAS_DATASETS)}, a folder ({FOLDER_LAYOUT}) or an "
+            f".npz file with {NPZ_KEYS}"
+        )
+    try:
+        if path.is_dir():
+            return read_folder(path, image_size, channels), None
+        if path.suffix.lower() == ".npz":
+            return read_npz(path)
+    except PermissionError as error:
+        raise UsageError(
+            f"{flag} {path} cannot be read ({error.strerror})"
+        ) from error
+    raise UsageError(
+        f"{flag} {path} has an unknown format; expected "
+        f"{', '.join(KERAS_DATASETS)}, a folder ({FOLDER_LAYOUT}) or an "
+        ".npz file"
+    )
+
+
+# Loading ---------------------------------------------------------------------
+
+
+def _class_names(y, names):
+    """Labels as strings: `names[y]` for integer labels with names."""
+    if names is not None and y.dtype.kind in "iu":
+        if len(y) and (y.min() < 0 or y.max() >= len(names)):
+            raise UsageError(
+                f"labels run from {y.min()} to {y.max()} but {len(names)} "
+                "class names were given; expected labels 0 to "
+                f"{len(names) - 1}"
+            )
+        y = [names[label] for label in y]
+    # Python strings (object array): messages show 'Bag', not np.str_.
+    return np.array([str(label) for label in y], dtype=object)
+
+
+def _sample(x, y, limit, rng):
+    order = rng.permutation(len(y))[:limit]
+    return x[order], y[order]
+
+
+def load(
+    path,
+    test_data=None,
+    test_fraction=0.2,
+    max_examples=None,
+    seed=1337,
+    image_size=None,
+):
+    """Reads `path` (see the module docstring) into an `ImageData`.
+
+    Args:
+        path: the data.
+        test_data: a held-out folder or `.npz`; its test split is used if
+            it has one, else all of it.
+        test_fraction: the share held out when neither `path` nor
+            `test_data` has a test split.
+        max_examples: at most this many training and this many test
+            examples (a seeded sample), for quick runs.
+        seed: seed of the shuffles.
+        image_size: `(height, width)` folder images are resized to.
+
+    Returns:
+        An `ImageData`, both splits shuffled; `labels` are the data set's
+        class names, or the sorted distinct training labels.
+    """
+    rng = np.random.default_rng(seed)
+    source, names = read_source(path, image_size)
+    x_train, y_train = source["train"]
+    y_train = _class_names(y_train, names)
+    if test_data is not None:
+        held, held_names = read_source(
+            test_data, image_size or x_train.shape[1:3], "--test-data"
+        )
+        x_test, y_test = held["test"] or held["train"]
+        y_test = _class_names(y_test, held_names or names)
+        where = f"--test-data {test_data}"
+    elif source["test"] is not None:
+        x_test, y_test = source["test"]
+        y_test = _class_names(y_test, names)
+        where = f"the test split of {path}"
+    else:
+        x_train, y_train = _sample(x_train, y_train, None, rng)
+        cut = round(len(y_train) * (1 - test_fraction))
+        x_test, y_test = x_train[cut:], y_train[cut:]
+        x_train, y_train = x_train[:cut], y_train[:cut]
+        where = f"the held-out {test_fraction:g} of {path}"
+    if len(y_train) == 0 or len(y_test) == 0:
+        raise UsageError(
+            f"{where if len(y_train) else f'--data {path}'} has no "
+            "examples; expected at least one image per class"
+        )
+    if x_test.shape[1:] != x_train.shape[1:]:
+        raise UsageError(
+            f"{where} holds images of shape {x_test.shape[1:]}, the "
+            f"training data {x_train.shape[1:]}; expected the same shape"
+        )
+    labels = list(names) if names is not None else sorted(set(y_train))
+    known = set(y_train)
+    if len(known) < 2:
+        raise UsageError(
+            f"--data {path} has {len(known)} class(es) in training; "
+            "expected at least 2"
+        )
+    unseen = sorted(set(y_test) - known)
+    if unseen:
+        raise UsageError(
+            f"label(s) {', '.join(map(repr, unseen[:5]))} of {where} never "
+            "occur in the training data; expected every test label among "
+            f"the training labels ({', '.join(map(repr, sorted(known)))})"
+        )
+    index = {label: i for i, label in enumerate(labels)}
+    x_train, y_train = _sample(x_train, y_train, max_examples, rng)
+    x_test, y_test = _sample(x_test, y_test, max_examples, rng)
+    return ImageData(
+        x_train,
+        np.array([index[label] for label in y_train], dtype="int32"),
+        x_test,
+        np.array([index[label] for label in y_test], dtype="int32"),
+        labels,
+    )
+
+
+def load_test(path, image_shape, max_examples=None, seed=1337):
+    """`(images, label names)` held out in `path`, for a model taking
+    `image_shape`: its test split if it has one, else all of it."""
+    source, names = read_source(
+        path, image_shape[:2], channels=image_shape[-1]
+    )
+    x, y = source["test"] or source["train"]
+    if tuple(x.shape[1:]) != tuple(image_shape):
+        raise UsageError(
+            f"--data {path} holds images of shape {tuple(x.shape[1:])}; "
+            f"expected {tuple(image_shape)}, the shape the model was "
+            "trained on"
+        )
+    x, y = _sample(x, _class_names(y, names), max_examples,
+                   np.random.default_rng(seed))
+    return x, [str(label) for label in y]

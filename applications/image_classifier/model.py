@@ -1,0 +1,315 @@
+"""`ImageClassifier`: images in, class probabilities out, with attention."""
+
+import keras
+import keras_hub
+from keras import layers
+from keras import ops
+from keras import saving
+
+from attention_zoo.layers import CBAM
+from attention_zoo.layers import AttentionPooling
+from attention_zoo.layers import ChannelAttention
+from attention_zoo.layers import MultiHeadAttention
+from attention_zoo.layers import SpatialAttention
+
+ATTENTIONS = ("cbam", "se", "spatial", "none", "multi_head")
+AUGMENTATIONS = ("flip", "translate")
+
+
+@saving.register_keras_serializable(package="applications")
+class ImageClassifier(keras.Model):
+    """An image classifier whose attention shows where it looked.
+
+    Images `(batch, height, width, channels)` in their own range (uint8
+    0-255 or floats) are normalized per channel with the training set's
+    `mean` and `variance` (`keras.layers.Normalization`), augmented while
+    training only (`augmentation`: `"flip"` horizontal flips, `"translate"`
+    shifts of up to a tenth of the size), then:
+
+    - `attention="cbam" | "se" | "spatial" | "none"`: a small residual CNN
+      (He et al. 2016). A 3x3 stem, then one stage per entry of `widths`,
+      each of `blocks` residual blocks `y = relu(x + A(F(x)))`, where `F`
+      is conv-BN-ReLU-conv-BN and the first block of each stage after the
+      first halves the resolution. `A` is the attention module on the
+      residual branch, where SE-ResNet and CBAM-ResNet put it:
+      `ChannelAttention` (squeeze-and-excitation, Hu et al. 2018),
+      `SpatialAttention`, `CBAM` (Woo et al. 2018), or nothing. Global
+      average pooling and a softmax head follow.
+    - `attention="multi_head"`: a small ViT-style encoder (Dosovitskiy et
+      al. 2021): a 3x3 convolutional stem, non-overlapping
+      `patch_size` patches projected to `widths[-1]`, learned positions
+      (`keras_hub.layers.PositionEmbedding`), `depth` pre-norm Transformer
+      blocks of multi-head self-attention and a GELU MLP, then
+      `AttentionPooling` over the patches.
+
+    `explain(images)` gives a map over the last feature grid of each
+    image: the spatial attention of the last block (`spatial`, `cbam`),
+    the patch weights of the pooling (`multi_head`), or for `se`, whose
+    attention weighs channels, not places, the residual branch's
+    activations averaged with the SE weights, `m = sum_c s_c relu(f_c) /
+    sum_c s_c` (where the channels SE favours are active). `none` has no
+    map.
+
+    Args:
+        labels: the class names, class `i` being `labels[i]`.
+        image_shape: `(height, width, channels)` of the inputs.
+        mean, variance: per-channel statistics of the training images.
+        attention: one of `ATTENTIONS`.
+        widths: channels per stage (the last is the ViT width).
+        blocks: residual blocks per stage.
+        depth: Transformer blocks of `multi_head`.
+        patch_size: ViT patch side; the image side must divide by it.
+        num_heads: heads of `multi_head`.
+        reduction_ratio: channel bottleneck of SE and CBAM.
+        augmentation: a tuple of names from `AUGMENTATIONS`.
+        dropout: dropout rate before the head (and in the ViT).
+
+    Example:
+
+    >>> model = ImageClassifier(["a", "b"], (16, 16, 1), [0.5], [0.25],
+    ...                         widths=(8, 16))
+    >>> model.predict(np.zeros((2, 16, 16, 1)), verbose=0).shape
+    (2, 2)
+    """
+
+    def __init__(
+        self,
+        labels,
+        image_shape,
+        mean,
+        variance,
+        attention="cbam",
+        widths=(32, 64, 128),
+        blocks=1,
+        depth=4,
+        patch_size=4,
+        num_heads=4,
+        reduction_ratio=8,
+        augmentation=("flip",),
+        dropout=0.2,
+        **kwargs,
+    ):
+        if attention not in ATTENTIONS:
+            raise ValueError(
+                f"`attention` must be one of {', '.join(ATTENTIONS)}; "
+                f"received attention={attention!r}."
+            )
+        labels = [str(label) for label in labels]
+        if len(labels) < 2 or len(set(labels)) != len(labels):
+            raise ValueError(
+                "`labels` must hold at least 2 distinct class names; "
+                f"received labels={labels!r}."
+            )
+        image_shape = tuple(int(size) for size in image_shape)
+        if len(image_shape) != 3 or min(image_shape) < 1:
+            raise ValueError(
+                "`image_shape` must be (height, width, channels); "
+                f"received image_shape={image_shape!r}."
+            )
+        unknown = set(augmentation) - set(AUGMENTATIONS)
+        if unknown:
+            raise ValueError(
+                f"`augmentation` must hold names from {AUGMENTATIONS}; "
+                f"received {sorted(unknown)}."
+            )
+        widths = tuple(int(width) for width in widths)
+        if attention == "multi_head" and (
+            image_shape[0] % patch_size or image_shape[1] % patch_size
+        ):
+            raise ValueError(
+                f"`patch_size` {patch_size} must divide the image size "
+                f"{image_shape[:2]} for attention='multi_head'."
+            )
+
+        images = keras.Input(image_shape, name="images")
+        x = layers.Normalization(
+            mean=list(mean), variance=list(variance), name="normalize"
+        )(images)
+        if "flip" in augmentation:
+            x = layers.RandomFlip("horizontal", name="random_flip")(x)
+        if "translate" in augmentation:
+            x = layers.RandomTranslation(
+                0.1, 0.1, fill_mode="constant", name="random_translation"
+            )(x)
+        if attention == "multi_head":
+            x, weights = _vision_transformer(
+                x, widths, depth, patch_size, num_heads, dropout
+            )
+        else:
+            x, weights = _residual_network(
+                x, attention, widths, blocks, reduction_ratio
+            )
+        x = layers.Dropout(dropout, name="head_dropout")(x)
+        probabilities = layers.Dense(
+            len(labels),
+            activation="softmax",
+            dtype="float32",
+            name="probabilities",
+        )(x)
+        super().__init__(inputs=images, outputs=probabilities, **kwargs)
+
+        self.labels = labels
+        self.image_shape = image_shape
+        self.mean = [float(value) for value in mean]
+        self.variance = [float(value) for value in variance]
+        self.attention = attention
+        self.widths = widths
+        self.blocks = blocks
+        self.depth = depth
+        self.patch_size = patch_size
+        self.num_heads = num_heads
+        self.reduction_ratio = reduction_ratio
+        self.augmentation = tuple(augmentation)
+        self.dropout = dropout
+        # Untracked (plain __dict__): not a layer, not saved.
+        self.__dict__["_explainer"] = (
+            None
+            if weights is None
+            else keras.Model(images, [probabilities, weights])
+        )
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "labels": list(self.labels),
+            "image_shape": list(self.image_shape),
+            "mean": list(self.mean),
+            "variance": list(self.variance),
+            "attention": self.attention,
+            "widths": list(self.widths),
+            "blocks": self.blocks,
+            "depth": self.depth,
+            "patch_size": self.patch_size,
+            "num_heads": self.num_heads,
+            "reduction_ratio": self.reduction_ratio,
+            "augmentation": list(self.augmentation),
+            "dropout": self.dropout,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
+        """`compile()` with no arguments applies the recipe's defaults:
+        `recipe.optimizer()`, `recipe.loss()`, `recipe.metrics(...)`."""
+        from applications.image_classifier import recipe
+
+        if isinstance(optimizer, str) and optimizer == "auto":
+            optimizer = recipe.optimizer()
+        if isinstance(loss, str) and loss == "auto":
+            loss = recipe.loss()
+        if isinstance(metrics, str) and metrics == "auto":
+            metrics = recipe.metrics(len(self.labels))
+        super().compile(
+            optimizer=optimizer, loss=loss, metrics=metrics, **kwargs
+        )
+
+    def compile_from_config(self, config):
+        # Keras skips compiling a loaded model whose `compile` is
+        # overridden; ours takes the standard arguments, so do it.
+        config = saving.deserialize_keras_object(config)
+        self.compile(**config)
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
+    @property
+    def has_attention_map(self):
+        return self._explainer is not None
+
+    def explain(self, images, batch_size=64, verbose=0):
+        """`(probabilities, maps)`: class probabilities `(n, classes)` and
+        attention maps `(n, h, w)` over the last feature grid (see the
+        class docstring). Raises `ValueError` for `attention="none"`."""
+        if self._explainer is None:
+            raise ValueError(
+                "attention='none' has no attention map; train with "
+                "attention cbam, se, spatial or multi_head to explain."
+            )
+        return self._explainer.predict(
+            images, batch_size=batch_size, verbose=verbose
+        )
+
+
+def _conv_bn(x, filters, strides, name, activation=True):
+    x = layers.Conv2D(
+        filters,
+        3,
+        strides=strides,
+        padding="same",
+        use_bias=False,
+        name=f"{name}_conv",
+    )(x)
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return layers.ReLU(name=f"{name}_relu")(x) if activation else x
+
+
+def _residual_network(x, attention, widths, blocks, reduction_ratio):
+    """Pooled features and the attention map of the last block."""
+    x = _conv_bn(x, widths[0], 1, "stem")
+    weights = None
+    for stage, width in enumerate(widths):
+        for block in range(blocks):
+            name = f"stage{stage + 1}_block{block + 1}"
+            strides = 2 if stage > 0 and block == 0 else 1
+            shortcut = x
+            if strides != 1 or x.shape[-1] != width:
+                shortcut = layers.Conv2D(
+                    width, 1, strides=strides, name=f"{name}_shortcut"
+                )(x)
+            y = _conv_bn(x, width, strides, f"{name}_a")
+            y = _conv_bn(y, width, 1, f"{name}_b", activation=False)
+            if attention == "se":
+                attended, channel_weights = ChannelAttention(
+                    reduction_ratio, name=f"{name}_se"
+                )(y, return_attention_scores=True)
+                weights = ops.sum(
+                    ops.relu(y) * channel_weights[:, None, None, :], axis=-1
+                ) / ops.sum(channel_weights, axis=-1)[:, None, None]
+                y = attended
+            elif attention == "spatial":
+                y, weights = SpatialAttention(name=f"{name}_spatial")(
+                    y, return_attention_scores=True
+                )
+            elif attention == "cbam":
+                y, weights = CBAM(reduction_ratio, name=f"{name}_cbam")(
+                    y, return_attention_scores=True
+                )
+            x = layers.ReLU(name=f"{name}_out")(
+                layers.Add(name=f"{name}_add")([shortcut, y])
+            )
+    return layers.GlobalAveragePooling2D(name="pool")(x), weights
+
+
+def _vision_transformer(x, widths, depth, patch_size, num_heads, dropout):
+    """Pooled patch features and the pooling weights `(batch, h, w)`."""
+    width = widths[-1]
+    x = _conv_bn(x, widths[0], 1, "stem")
+    x = layers.Conv2D(
+        width, patch_size, strides=patch_size, name="patch_embedding"
+    )(x)
+    grid = x.shape[1:3]
+    x = layers.Reshape((grid[0] * grid[1], width), name="patches")(x)
+    x = x + keras_hub.layers.PositionEmbedding(
+        grid[0] * grid[1], name="position_embedding"
+    )(x)
+    for block in range(depth):
+        name = f"encoder{block + 1}"
+        y = layers.LayerNormalization(name=f"{name}_attention_norm")(x)
+        y = MultiHeadAttention(
+            num_heads,
+            key_dim=width // num_heads,
+            dropout=dropout,
+            name=f"{name}_attention",
+        )(y, y)
+        x = x + layers.Dropout(dropout, name=f"{name}_attention_drop")(y)
+        y = layers.LayerNormalization(name=f"{name}_mlp_norm")(x)
+        y = layers.Dense(2 * width, activation="gelu", name=f"{name}_mlp")(y)
+        y = layers.Dense(width, name=f"{name}_mlp_output")(y)
+        x = x + layers.Dropout(dropout, name=f"{name}_mlp_drop")(y)
+    x = layers.LayerNormalization(name="final_norm")(x)
+    pooled, weights = AttentionPooling(name="pooling")(
+        x, return_attention_scores=True
+    )
+    return pooled, layers.Reshape(grid, name="patch_weights")(weights)
