@@ -16,7 +16,7 @@ $(VENV)/installed: requirements/test.txt pyproject.toml
 	touch $@
 
 demo: $(VENV)/installed
-	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(PY) -m examples.imdb_attention_pooling
+	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(PY) -m examples.text_classifier_demo
 
 # Runs every backend even when one fails, then fails if any did.
 test: $(VENV)/installed

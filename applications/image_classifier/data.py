@@ -342,9 +342,7 @@ def load(
 def load_test(path, image_shape, max_examples=None, seed=1337):
     """`(images, label names)` held out in `path`, for a model taking
     `image_shape`: its test split if it has one, else all of it."""
-    source, names = read_source(
-        path, image_shape[:2], channels=image_shape[-1]
-    )
+    source, names = read_source(path, image_shape[:2], channels=image_shape[-1])
     x, y = source["test"] or source["train"]
     if tuple(x.shape[1:]) != tuple(image_shape):
         raise UsageError(
@@ -352,6 +350,7 @@ def load_test(path, image_shape, max_examples=None, seed=1337):
             f"expected {tuple(image_shape)}, the shape the model was "
             "trained on"
         )
-    x, y = _sample(x, _class_names(y, names), max_examples,
-                   np.random.default_rng(seed))
+    x, y = _sample(
+        x, _class_names(y, names), max_examples, np.random.default_rng(seed)
+    )
     return x, [str(label) for label in y]

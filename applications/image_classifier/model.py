@@ -264,9 +264,12 @@ def _residual_network(x, attention, widths, blocks, reduction_ratio):
                 attended, channel_weights = ChannelAttention(
                     reduction_ratio, name=f"{name}_se"
                 )(y, return_attention_scores=True)
-                weights = ops.sum(
-                    ops.relu(y) * channel_weights[:, None, None, :], axis=-1
-                ) / ops.sum(channel_weights, axis=-1)[:, None, None]
+                weights = (
+                    ops.sum(
+                        ops.relu(y) * channel_weights[:, None, None, :], axis=-1
+                    )
+                    / ops.sum(channel_weights, axis=-1)[:, None, None]
+                )
                 y = attended
             elif attention == "spatial":
                 y, weights = SpatialAttention(name=f"{name}_spatial")(

@@ -118,9 +118,7 @@ def read_images(model, paths):
                 f"{path} does not exist; expected image files (PNG, JPEG, "
                 "BMP or GIF)"
             )
-        images.append(
-            image_data.read_image(path, color_mode, (height, width))
-        )
+        images.append(image_data.read_image(path, color_mode, (height, width)))
     return np.stack(images)
 
 
@@ -233,7 +231,10 @@ class ImageClassifierApplication(_cli.Application):
                 "label": model.labels[int(ranked[0])],
                 "probability": round(float(row[ranked[0]]), 6),
                 "top": [
-                    {"label": model.labels[int(c)], "probability": float(row[c])}
+                    {
+                        "label": model.labels[int(c)],
+                        "probability": round(float(row[c]), 6),
+                    }
                     for c in ranked
                 ],
             }

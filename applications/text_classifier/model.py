@@ -38,7 +38,12 @@ class TextClassifier(keras.Model):
     conventions of `keras.layers.TextVectorization`), so a saved model
     gives the same ids, and the same predictions, on every backend, and
     the graph itself takes only integer ids (exportable to TFLite
-    without Flex string ops).
+    without Flex string ops). We do not use `TextVectorization` or
+    KerasHub's `WordPieceTokenizer` here on purpose: both are TensorFlow
+    string ops, so a model holding them predicts only on the TensorFlow
+    backend, and a pipeline applying them outside the model would need
+    TensorFlow text ops at prediction time on JAX and PyTorch too; the
+    vocabulary would still have to be saved next to the model by hand.
 
     Args:
         vocabulary: the words, most frequent first, without the padding

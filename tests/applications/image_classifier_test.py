@@ -369,10 +369,20 @@ def bad_inputs(tmp_path, trained_run):
         (train + [str(tmp_path / "unseen")], "'Dress'"),
         (train + [str(tmp_path / "damaged")], "not a readable image"),
         (train + ["fashion_mnist", "--attention", "se2"], "invalid choice"),
-        (["evaluate", "--model", model, "--data", str(tmp_path / "small.npz")],
-         "expected (28, 28, 1)"),
-        (["predict", "--model", model, str(tmp_path / "no.png")],
-         "does not exist"),
+        (
+            [
+                "evaluate",
+                "--model",
+                model,
+                "--data",
+                str(tmp_path / "small.npz"),
+            ],
+            "expected (28, 28, 1)",
+        ),
+        (
+            ["predict", "--model", model, str(tmp_path / "no.png")],
+            "does not exist",
+        ),
     ]
 
 
