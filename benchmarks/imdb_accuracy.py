@@ -27,7 +27,6 @@ Prints one JSON object per model as it finishes, then a Markdown table.
 """
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -39,6 +38,8 @@ from applications.text_classifier import data as text_data
 from applications.text_classifier import recipe
 from applications.text_classifier.model import ATTENTIONS
 from attention_zoo.metrics import classification_report
+from benchmarks.report import print_row
+from benchmarks.report import print_table
 from benchmarks.time_budget import fit_within
 
 DEFAULT_DATA = (
@@ -158,15 +159,8 @@ def main():
             "load_seconds": round(load_seconds, 1),
         }
         rows.append(row)
-        print(json.dumps(row), flush=True)
-    print("\n| model | test accuracy | macro F1 | epochs (best) | train s |")
-    print("|---|---|---|---|---|")
-    for row in rows:
-        print(
-            f"| {row['model']} | {row['accuracy']:.4f} | {row['f1']:.4f} | "
-            f"{row['epochs']} ({row['best_epoch']}) | "
-            f"{row['train_seconds']:.0f} |"
-        )
+        print_row(row)
+    print_table(rows, "model")
 
 
 if __name__ == "__main__":
