@@ -6,6 +6,7 @@ from keras import layers
 from keras import ops
 from keras import saving
 
+from applications._classifier import RecipeDefaults
 from attention_zoo.layers import CBAM
 from attention_zoo.layers import AttentionPooling
 from attention_zoo.layers import ChannelAttention
@@ -17,7 +18,7 @@ AUGMENTATIONS = ("flip", "translate")
 
 
 @saving.register_keras_serializable(package="applications")
-class ImageClassifier(keras.Model):
+class ImageClassifier(RecipeDefaults, keras.Model):
     """An image classifier whose attention shows where it looked.
 
     Images `(batch, height, width, channels)` in their own range (uint8
@@ -71,6 +72,8 @@ class ImageClassifier(keras.Model):
     >>> model.predict(np.zeros((2, 16, 16, 1)), verbose=0).shape
     (2, 2)
     """
+
+    recipe_module = "applications.image_classifier.recipe"
 
     def __init__(
         self,
@@ -190,29 +193,6 @@ class ImageClassifier(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
-
-    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
-        """`compile()` with no arguments applies the recipe's defaults:
-        `recipe.optimizer()`, `recipe.loss()`, `recipe.metrics(...)`."""
-        from applications.image_classifier import recipe
-
-        if isinstance(optimizer, str) and optimizer == "auto":
-            optimizer = recipe.optimizer()
-        if isinstance(loss, str) and loss == "auto":
-            loss = recipe.loss()
-        if isinstance(metrics, str) and metrics == "auto":
-            metrics = recipe.metrics(len(self.labels))
-        super().compile(
-            optimizer=optimizer, loss=loss, metrics=metrics, **kwargs
-        )
-
-    def compile_from_config(self, config):
-        # Keras skips compiling a loaded model whose `compile` is
-        # overridden; ours takes the standard arguments, so do it.
-        config = saving.deserialize_keras_object(config)
-        self.compile(**config)
-        if self.built:
-            self.optimizer.build(self.trainable_variables)
 
     @property
     def has_attention_map(self):

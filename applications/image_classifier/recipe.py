@@ -19,11 +19,12 @@ import numpy as np
 
 from applications import _cli
 from applications import _recipe
+from applications._classifier import ClassifierApplication
+from applications._classifier import encode
 from applications.image_classifier import data as image_data
 from applications.image_classifier.model import ATTENTIONS
 from applications.image_classifier.model import ImageClassifier
 from attention_zoo.metrics import classification_metrics
-from attention_zoo.metrics import classification_report
 from attention_zoo.recipes import SparseCategoricalCrossentropy
 from attention_zoo.visualize import plot_image_attention
 
@@ -89,19 +90,6 @@ def build(
     return model
 
 
-def encode(model, labels, where="--data"):
-    """Class indices `(n,)` int32 of label names, in `model.labels`."""
-    index = {label: i for i, label in enumerate(model.labels)}
-    unknown = sorted(set(labels) - set(index))
-    if unknown:
-        raise _cli.UsageError(
-            f"label(s) {', '.join(map(repr, unknown[:5]))} of {where} are "
-            "not classes of the model; expected labels among "
-            f"{', '.join(map(repr, model.labels))}"
-        )
-    return np.array([index[label] for label in labels], dtype="int32")
-
-
 def read_images(model, paths):
     """`(n, *model.image_shape)` uint8 images of image files."""
     height, width, channels = model.image_shape
@@ -122,7 +110,8 @@ def read_images(model, paths):
     return np.stack(images)
 
 
-class ImageClassifierApplication(_cli.Application):
+class ImageClassifierApplication(ClassifierApplication):
+    model_class = ImageClassifier
     name = "image_classifier"
     description = "Image classification with spatial/channel attention."
     attention_choices = ATTENTIONS
@@ -193,13 +182,6 @@ class ImageClassifierApplication(_cli.Application):
             augmentation=AUGMENTATION_CHOICES[augment],
         )
 
-    def check_model(self, model):
-        if not isinstance(model, ImageClassifier):
-            raise _cli.UsageError(
-                f"--model holds a {type(model).__name__}; expected an "
-                "ImageClassifier saved by image_classifier train"
-            )
-
     def load_test_data(self, args, model):
         images, labels = image_data.load_test(
             args.data,
@@ -208,13 +190,6 @@ class ImageClassifierApplication(_cli.Application):
             seed=args.seed,
         )
         return images, encode(model, labels, where=f"--data {args.data}")
-
-    def evaluate(self, model, x, y, verbose):
-        probabilities = model.predict(x, batch_size=256, verbose=verbose)
-        report = classification_report(
-            y, probabilities, num_classes=len(model.labels)
-        )
-        return {key: float(value) for key, value in report.items()}
 
     def predict(self, model, inputs, explain, top_k, verbose):
         images = read_images(model, inputs)

@@ -6,6 +6,7 @@ from keras import layers
 from keras import ops
 from keras import saving
 
+from applications._classifier import RecipeDefaults
 from applications.text_classifier.data import split_words
 from attention_zoo.layers import AttentionPooling
 from attention_zoo.layers import MultiHeadAttention
@@ -16,7 +17,7 @@ PADDING, OOV = "", "[UNK]"  # token ids 0 and 1
 
 
 @saving.register_keras_serializable(package="applications")
-class TextClassifier(keras.Model):
+class TextClassifier(RecipeDefaults, keras.Model):
     """A text classifier whose attention shows which words it read.
 
     Token ids (0 = padding, 1 = out of vocabulary) are embedded, then:
@@ -66,6 +67,8 @@ class TextClassifier(keras.Model):
     >>> model.predict(["a good film"], verbose=0).shape
     (1, 2)
     """
+
+    recipe_module = "applications.text_classifier.recipe"
 
     def __init__(
         self,
@@ -235,29 +238,6 @@ class TextClassifier(keras.Model):
                 [t.decode("utf-8") if isinstance(t, bytes) else t for t in x]
             )
         return x
-
-    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
-        """`compile()` with no arguments applies the recipe's defaults:
-        `recipe.optimizer()`, `recipe.loss()`, `recipe.metrics(...)`."""
-        from applications.text_classifier import recipe
-
-        if isinstance(optimizer, str) and optimizer == "auto":
-            optimizer = recipe.optimizer()
-        if isinstance(loss, str) and loss == "auto":
-            loss = recipe.loss()
-        if isinstance(metrics, str) and metrics == "auto":
-            metrics = recipe.metrics(len(self.labels))
-        super().compile(
-            optimizer=optimizer, loss=loss, metrics=metrics, **kwargs
-        )
-
-    def compile_from_config(self, config):
-        # Keras skips compiling a loaded model whose `compile` is
-        # overridden; ours takes the standard arguments, so do it.
-        config = saving.deserialize_keras_object(config)
-        self.compile(**config)
-        if self.built:
-            self.optimizer.build(self.trainable_variables)
 
     def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
         if validation_data is not None:

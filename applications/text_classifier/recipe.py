@@ -18,11 +18,12 @@ import numpy as np
 
 from applications import _cli
 from applications import _recipe
+from applications._classifier import ClassifierApplication
+from applications._classifier import encode
 from applications.text_classifier import data as text_data
 from applications.text_classifier.model import ATTENTIONS
 from applications.text_classifier.model import TextClassifier
 from attention_zoo.metrics import classification_metrics
-from attention_zoo.metrics import classification_report
 from attention_zoo.recipes import SparseCategoricalCrossentropy
 from attention_zoo.visualize import plot_text_attention
 from attention_zoo.visualize import top_tokens
@@ -76,20 +77,8 @@ def build(
     return model
 
 
-def encode(model, labels, where="--data"):
-    """Class indices `(n,)` int32 of string labels, in `model.labels`."""
-    index = {label: i for i, label in enumerate(model.labels)}
-    unknown = sorted(set(labels) - set(index))
-    if unknown:
-        raise _cli.UsageError(
-            f"label(s) {', '.join(map(repr, unknown[:5]))} of {where} are "
-            "not classes of the model; expected labels among "
-            f"{', '.join(map(repr, model.labels))}"
-        )
-    return np.array([index[label] for label in labels], dtype="int32")
-
-
-class TextClassifierApplication(_cli.Application):
+class TextClassifierApplication(ClassifierApplication):
+    model_class = TextClassifier
     name = "text_classifier"
     description = "Text classification with attention (IMDB or your files)."
     attention_choices = ATTENTIONS
@@ -152,25 +141,11 @@ class TextClassifierApplication(_cli.Application):
             batch_size=args.batch_size,
         )
 
-    def check_model(self, model):
-        if not isinstance(model, TextClassifier):
-            raise _cli.UsageError(
-                f"--model holds a {type(model).__name__}; expected a "
-                "TextClassifier saved by text_classifier train"
-            )
-
     def load_test_data(self, args, model):
         texts, labels = text_data.load_test(
             args.data, max_examples=args.max_examples, seed=args.seed
         )
         return texts, encode(model, labels, where=f"--data {args.data}")
-
-    def evaluate(self, model, x, y, verbose):
-        probabilities = model.predict(x, batch_size=64, verbose=verbose)
-        report = classification_report(
-            y, probabilities, num_classes=len(model.labels)
-        )
-        return {key: float(value) for key, value in report.items()}
 
     def predict(self, model, inputs, explain, top_k, verbose):
         probabilities, weights = model.explain(inputs, verbose=verbose)
