@@ -57,6 +57,9 @@ def main():
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--max-examples", type=int, default=None)
     parser.add_argument("--seed", type=int, default=1337)
+    parser.add_argument(
+        "--save-dir", help="also save each model as DIR/<attention>.keras"
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -97,6 +100,9 @@ def main():
             "load_seconds": round(load_seconds, 1),
         }
         rows.append(row)
+        if args.save_dir:
+            Path(args.save_dir).mkdir(parents=True, exist_ok=True)
+            model.save(Path(args.save_dir) / f"{attention}.keras")
         print_row(row)
     print_table(rows, "attention")
 

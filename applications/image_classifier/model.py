@@ -28,7 +28,7 @@ class ImageClassifier(RecipeDefaults, keras.Model):
     shifts of up to a tenth of the size), then:
 
     - `attention="cbam" | "se" | "spatial" | "none"`: a small residual CNN
-      (He et al. 2016). A 3x3 stem, then one stage per entry of `widths`,
+      (He et al. 2016). A 3x3 stem (stride `stem_strides`), then one stage per entry of `widths`,
       each of `blocks` residual blocks `y = relu(x + A(F(x)))`, where `F`
       is conv-BN-ReLU-conv-BN and the first block of each stage after the
       first halves the resolution. `A` is the attention module on the
@@ -58,6 +58,8 @@ class ImageClassifier(RecipeDefaults, keras.Model):
         attention: one of `ATTENTIONS`.
         widths: channels per stage (the last is the ViT width).
         blocks: residual blocks per stage.
+        stem_strides: stride of the CNN's 3x3 stem; 2 halves the
+            resolution first, 4x less work for small, centred images.
         depth: Transformer blocks of `multi_head`.
         patch_size: ViT patch side; the image side must divide by it.
         num_heads: heads of `multi_head`.
@@ -84,6 +86,7 @@ class ImageClassifier(RecipeDefaults, keras.Model):
         attention="cbam",
         widths=(32, 64, 128),
         blocks=1,
+        stem_strides=2,
         depth=4,
         patch_size=4,
         num_heads=4,
@@ -140,7 +143,7 @@ class ImageClassifier(RecipeDefaults, keras.Model):
             )
         else:
             x, weights = _residual_network(
-                x, attention, widths, blocks, reduction_ratio
+                x, attention, widths, blocks, stem_strides, reduction_ratio
             )
         x = layers.Dropout(dropout, name="head_dropout")(x)
         probabilities = layers.Dense(
@@ -158,6 +161,7 @@ class ImageClassifier(RecipeDefaults, keras.Model):
         self.attention = attention
         self.widths = widths
         self.blocks = blocks
+        self.stem_strides = stem_strides
         self.depth = depth
         self.patch_size = patch_size
         self.num_heads = num_heads
@@ -182,6 +186,7 @@ class ImageClassifier(RecipeDefaults, keras.Model):
             "attention": self.attention,
             "widths": list(self.widths),
             "blocks": self.blocks,
+            "stem_strides": self.stem_strides,
             "depth": self.depth,
             "patch_size": self.patch_size,
             "num_heads": self.num_heads,
@@ -225,9 +230,11 @@ def _conv_bn(x, filters, strides, name, activation=True):
     return layers.ReLU(name=f"{name}_relu")(x) if activation else x
 
 
-def _residual_network(x, attention, widths, blocks, reduction_ratio):
+def _residual_network(
+    x, attention, widths, blocks, stem_strides, reduction_ratio
+):
     """Pooled features and the attention map of the last block."""
-    x = _conv_bn(x, widths[0], 1, "stem")
+    x = _conv_bn(x, widths[0], stem_strides, "stem")
     weights = None
     for stage, width in enumerate(widths):
         for block in range(blocks):

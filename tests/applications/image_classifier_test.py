@@ -119,7 +119,7 @@ def test_variant_fits_saves_and_explains(attention, tmp_path):
     else:
         explained, maps = model.explain(batch, batch_size=16)
         np.testing.assert_allclose(explained, probabilities, atol=1e-6)
-        grid = (4, 4) if attention == "multi_head" else (14, 14)
+        grid = (4, 4) if attention == "multi_head" else (7, 7)
         assert maps.shape == (16, *grid)
         assert np.all(np.isfinite(maps)) and np.all(maps >= 0.0)
         if attention == "multi_head":  # pooling weights over the patches
