@@ -157,6 +157,18 @@ def fraction(text):
     return value
 
 
+def seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer from 0 to 2**32 - 1, received {text!r}"
+        )
+    return value
+
+
 def make_parser(app):
     parser = _Parser(
         prog=f"python -m applications.{app.name}",
@@ -187,7 +199,7 @@ def make_parser(app):
         type=positive_int,
         help="use at most N training and N test examples (seeded sample)",
     )
-    train.add_argument("--seed", type=int, default=1337)
+    train.add_argument("--seed", type=seed, default=1337)
     train.add_argument("--precision", choices=PRECISIONS, default="float32")
     again = train.add_mutually_exclusive_group()
     again.add_argument(
@@ -210,7 +222,7 @@ def make_parser(app):
     evaluate.add_argument("--data", required=True, help=app.data_help)
     evaluate.add_argument("--max-examples", type=positive_int)
     evaluate.add_argument("--batch-size", type=positive_int, default=None)
-    evaluate.add_argument("--seed", type=int, default=1337)
+    evaluate.add_argument("--seed", type=seed, default=1337)
     evaluate.add_argument("--quiet", action="store_true")
     app.add_arguments(evaluate, "evaluate")
 
@@ -296,6 +308,14 @@ def check_output(args):
                 f"(no {work / 'backup'}); start a new run without --resume"
             )
         return work
+    parent = output if output.exists() else output.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"--output {output}: {parent} is not writable; choose a folder "
+            "you can write to"
+        )
     if output.is_dir() and any(output.iterdir()) and not args.overwrite:
         raise UsageError(
             f"--output {output} is not empty (an earlier run?); choose a new "
@@ -380,7 +400,13 @@ def train(app, args):
     test_metrics = app.evaluate(
         model, splits.x_test, splits.y_test, verbose=verbose
     )
-    app.save_attention(model, splits, work / "attention")
+    try:
+        app.save_attention(model, splits, work / "attention")
+    except Exception as error:  # a picture is not worth losing the model
+        print(
+            f"warning: no attention pictures ({type(error).__name__}: {error})",
+            file=sys.stderr,
+        )
     metrics = {
         "test": test_metrics,
         "attention": args.attention,

@@ -19,7 +19,7 @@ reads, keep the model.
 
 A second run replaces the first one's files only when it has succeeded
 (`--overwrite` of the runner). `--quick` trains on half the reviews for
-2 epochs.
+3 epochs.
 
     make demo
     KERAS_BACKEND=torch python -m examples.text_classifier_demo --quick

@@ -60,6 +60,7 @@ KERAS_DATASETS = {
     ),
 }
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+COLOR_MODES = {1: "grayscale", 3: "rgb", 4: "rgba"}  # by channel count
 FOLDER_LAYOUT = "train/<class>/*.png (and test/<class>/*.png)"
 NPZ_KEYS = "x_train, y_train (and x_test, y_test)"
 
@@ -75,11 +76,21 @@ class ImageData:
     y_test: np.ndarray
     labels: list
 
-    def statistics(self):
-        """Per-channel mean and variance of the training images."""
-        pixels = self.x_train.reshape(-1, self.x_train.shape[-1])
-        pixels = pixels.astype("float64")
-        return pixels.mean(axis=0).tolist(), pixels.var(axis=0).tolist()
+    def statistics(self, chunk=4096):
+        """Per-channel mean and variance of the training images (in
+        chunks: a float64 copy of CIFAR-10 would take 1.2 GB)."""
+        channels = self.x_train.shape[-1]
+        total = np.zeros(channels)
+        squares = np.zeros(channels)
+        for start in range(0, len(self.x_train), chunk):
+            pixels = self.x_train[start : start + chunk]
+            pixels = pixels.reshape(-1, channels).astype("float64")
+            total += pixels.sum(axis=0)
+            squares += np.square(pixels).sum(axis=0)
+        count = self.x_train.size // channels
+        mean = total / count
+        variance = np.maximum(squares / count - np.square(mean), 0.0)
+        return mean.tolist(), variance.tolist()
 
 
 # Readers ---------------------------------------------------------------------
@@ -108,11 +119,18 @@ def _with_channels(images):
     return images[..., None] if images.ndim == 3 else images
 
 
+def _hidden(path):
+    """macOS and editor leftovers: `._x.png`, `.DS_Store`, `__MACOSX`."""
+    return path.name.startswith(".") or path.name == "__MACOSX"
+
+
 def _image_files(folder):
     return sorted(
         path
         for path in folder.iterdir()
-        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+        if path.is_file()
+        and not _hidden(path)
+        and path.suffix.lower() in IMAGE_SUFFIXES
     )
 
 
@@ -143,7 +161,7 @@ def read_folder(path, image_size=None, channels=None):
     """`{"train": (x, names), "test": (x, names) or None}` of a folder;
     `channels` 1 or 3 forces greyscale or RGB."""
     splits = {}
-    color_mode = {1: "grayscale", 3: "rgb"}.get(channels)
+    color_mode = COLOR_MODES.get(channels)
     size = image_size
     for split in ("train", "test"):
         folder = path / split
@@ -152,7 +170,7 @@ def read_folder(path, image_size=None, channels=None):
             continue
         images, names = [], []
         for class_folder in sorted(folder.iterdir()):
-            if not class_folder.is_dir():
+            if not class_folder.is_dir() or _hidden(class_folder):
                 continue
             for file in _image_files(class_folder):
                 if color_mode is None or size is None:
@@ -177,7 +195,7 @@ def read_npz(path):
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError) as error:
+    except Exception as error:  # zip, zlib, pickle and format errors vary
         raise UsageError(
             f"{path} is not a readable .npz file ({error}); expected "
             f"numpy arrays {NPZ_KEYS}"
@@ -195,16 +213,42 @@ def read_npz(path):
             splits[split] = None
             continue
         x = _with_channels(x)
-        y = y.reshape(-1)
+        y = _plain_labels(y.reshape(-1))
         if x.ndim != 4 or len(x) != len(y):
             raise UsageError(
                 f"{path}: x_{split} {x.shape} and y_{split} {y.shape} do "
                 "not match; expected images (n, height, width[, channels]) "
                 "and n labels"
             )
+        if x.shape[1] in (1, 3, 4) and x.shape[-1] not in (1, 3, 4):
+            raise UsageError(
+                f"{path}: x_{split} {x.shape} looks channels-first; "
+                "expected (n, height, width, channels), e.g. "
+                "np.moveaxis(x, 1, -1)"
+            )
+        if x.dtype.kind == "f" and x.size and x.max() <= 1.0:
+            # Image files read as 0-255: keep one range for train/predict.
+            x = x.astype("float32") * 255.0
         splits[split] = (x, y)
     names = arrays.get("labels")
-    return splits, None if names is None else [str(n) for n in names]
+    if names is None:
+        return splits, None
+    names = [str(name) for name in _plain_labels(names.reshape(-1))]
+    if len(set(names)) != len(names):
+        raise UsageError(
+            f"{path}: its 'labels' array repeats class names; expected "
+            "the distinct class names, class i being labels[i]"
+        )
+    return splits, names
+
+
+def _plain_labels(y):
+    """Integral floats as integers, bytes as text."""
+    if y.dtype.kind == "f" and np.all(y == np.round(y)):
+        return y.astype("int64")
+    if y.dtype.kind == "S":
+        return np.char.decode(y, "utf-8")
+    return y
 
 
 def read_source(path, image_size=None, flag="--data", channels=None):
@@ -252,6 +296,14 @@ def _class_names(y, names):
     return np.array([str(label) for label in y], dtype=object)
 
 
+def _label_order(label):
+    """Integer-like labels in number order (2 before 10), then text."""
+    try:
+        return (0, int(label), "")
+    except ValueError:
+        return (1, 0, label)
+
+
 def _sample(x, y, limit, rng):
     order = rng.permutation(len(y))[:limit]
     return x[order], y[order]
@@ -288,7 +340,10 @@ def load(
     y_train = _class_names(y_train, names)
     if test_data is not None:
         held, held_names = read_source(
-            test_data, image_size or x_train.shape[1:3], "--test-data"
+            test_data,
+            image_size or x_train.shape[1:3],
+            "--test-data",
+            channels=x_train.shape[-1],
         )
         x_test, y_test = held["test"] or held["train"]
         y_test = _class_names(y_test, held_names or names)
@@ -313,7 +368,18 @@ def load(
             f"{where} holds images of shape {x_test.shape[1:]}, the "
             f"training data {x_train.shape[1:]}; expected the same shape"
         )
-    labels = list(names) if names is not None else sorted(set(y_train))
+    labels = (
+        list(names)
+        if names is not None
+        else sorted(set(y_train), key=_label_order)
+    )
+    stray = sorted(set(y_train) - set(labels))
+    if stray:
+        raise UsageError(
+            f"label(s) {', '.join(map(repr, stray[:5]))} of --data {path} "
+            "are not among its class names ('labels'); expected integer "
+            "labels indexing them, or those names"
+        )
     known = set(y_train)
     if len(known) < 2:
         raise UsageError(

@@ -28,11 +28,12 @@ class ImageClassifier(RecipeDefaults, keras.Model):
     shifts of up to a tenth of the size), then:
 
     - `attention="cbam" | "se" | "spatial" | "none"`: a small residual CNN
-      (He et al. 2016). A 3x3 stem (stride `stem_strides`), then one stage per entry of `widths`,
-      each of `blocks` residual blocks `y = relu(x + A(F(x)))`, where `F`
-      is conv-BN-ReLU-conv-BN and the first block of each stage after the
-      first halves the resolution. `A` is the attention module on the
-      residual branch, where SE-ResNet and CBAM-ResNet put it:
+      (He et al. 2016). A 3x3 stem (stride `stem_strides`), then one
+      stage per entry of `widths`, each of `blocks` residual blocks
+      `y = relu(x + A(F(x)))`, where `F` is conv-BN-ReLU-conv-BN and the
+      first block of each stage after the first halves the resolution.
+      `A` is the attention module on the residual branch, where SE-ResNet
+      and CBAM-ResNet put it:
       `ChannelAttention` (squeeze-and-excitation, Hu et al. 2018),
       `SpatialAttention`, `CBAM` (Woo et al. 2018), or nothing. Global
       average pooling and a softmax head follow.

@@ -13,6 +13,7 @@ The loop a user would write:
     probabilities, maps = model.explain(splits.x_test[:8])
 """
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,17 @@ def default_augmentation(data_name):
     return "translate" if str(data_name) == "mnist" else "flip"
 
 
+def patch_size(height, width, max_patches=64):
+    """The smallest patch side that divides both image sides and gives at
+    most `max_patches` patches (attention is quadratic in their number):
+    4 for 28x28 and 32x32 images, 28 for 224x224."""
+    for side in range(1, max(height, width) + 1):
+        if height % side == 0 and width % side == 0:
+            if (height // side) * (width // side) <= max_patches:
+                return side
+    return math.gcd(height, width)
+
+
 def build(
     splits,
     attention="cbam",
@@ -74,6 +86,8 @@ def build(
     split; with `epochs`, the learning rate decays over that many epochs
     of `batch_size` (90% of the split, the rest validates)."""
     mean, variance = splits.statistics()
+    if attention == "multi_head" and "patch_size" not in kwargs:
+        kwargs["patch_size"] = patch_size(*splits.x_train.shape[1:3])
     model = ImageClassifier(
         splits.labels,
         splits.x_train.shape[1:],
@@ -93,7 +107,7 @@ def build(
 def read_images(model, paths):
     """`(n, *model.image_shape)` uint8 images of image files."""
     height, width, channels = model.image_shape
-    color_mode = {1: "grayscale", 3: "rgb", 4: "rgba"}.get(channels)
+    color_mode = image_data.COLOR_MODES.get(channels)
     if color_mode is None:
         raise _cli.UsageError(
             f"the model takes {channels}-channel images, which cannot be "
@@ -146,7 +160,7 @@ class ImageClassifierApplication(ClassifierApplication):
                 nargs=2,
                 metavar=("HEIGHT", "WIDTH"),
                 help="resize folder images to this size (default: the "
-                "size of the first training image)",
+                "size of the first training image); folders only",
             )
 
     def load_data(self, args):
@@ -229,6 +243,8 @@ class ImageClassifierApplication(ClassifierApplication):
         images = splits.x_test[:ATTENTION_PICTURES]
         probabilities, maps = model.explain(images)
         for i, image in enumerate(images):
+            if image.shape[-1] not in (1, 3, 4):  # shown as their mean
+                image = image.mean(axis=-1)
             guess = int(np.argmax(probabilities[i]))
             truth = model.labels[int(splits.y_test[i])]
             figure = plot_image_attention(

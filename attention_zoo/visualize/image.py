@@ -73,15 +73,22 @@ def _as_image(image):
 def _as_map(attention_map):
     """Returns the map as `(height, width)`; a flat map must be square."""
     attention_map = to_numpy("attention_map", attention_map)
-    attention_map = np.squeeze(attention_map)
+    # Only extra axes go: a (1, 4) or (1, 1) map is a real 2-D grid.
+    while attention_map.ndim > 2 and 1 in (
+        attention_map.shape[0],
+        attention_map.shape[-1],
+    ):
+        # A channel axis (h, w, 1) first, then a batch axis (1, h, w).
+        axis = -1 if attention_map.shape[-1] == 1 else 0
+        attention_map = np.squeeze(attention_map, axis=axis)
     if attention_map.ndim == 1:
         side = math.isqrt(attention_map.shape[0])
         if side * side == attention_map.shape[0]:
             return attention_map.reshape(side, side)
     if attention_map.ndim != 2:
         raise ValueError(
-            "`attention_map` must have shape (height, width) (size-1 axes "
-            "are dropped; a flat map must have a square length); received "
+            "`attention_map` must have shape (height, width) (extra size-1 "
+            "axes are dropped; a flat map must have a square length); received "
             f"shape {attention_map.shape}."
         )
     return attention_map
@@ -102,8 +109,9 @@ def plot_image_attention(
             `uint8` is read as 0-255; floats in [0, 1] as they are, other
             non-negative floats up to 255 as 0-255, anything else is
             rescaled from its min-max range.
-        attention_map: `(h, w)` weights at any spatial size; size-1 axes
-            are dropped and a flat map of square length is made square.
+        attention_map: `(h, w)` weights at any spatial size (`(1, 1)`
+            included); size-1 axes beyond two are dropped and a flat map
+            of square length is made square.
         path: if given, the PNG is saved there (parent folders created).
         alpha: opacity of the heatmap, in [0, 1].
         title: the figure title.

@@ -198,6 +198,9 @@ def test_folders_and_npz_give_the_same_images(tmp_path):
     x_test, y_test = x[seen][:8], y[seen][:8]  # only classes of training
     names = [LABELS[label] for label in y[:16]]
     write_folder(tmp_path / "folder", x[:16], names)
+    # Leftovers of unzipping on a Mac are skipped, not read as images.
+    (tmp_path / "folder" / "train" / names[0] / "._0.png").write_text("x")
+    (tmp_path / "folder" / "train" / "__MACOSX").mkdir()
     write_folder(
         tmp_path / "folder",
         x_test,
@@ -250,7 +253,59 @@ def test_npz_with_string_labels_and_no_test_split(tmp_path):
     loaded = data.load(tmp_path / "strings.npz", test_fraction=0.2)
     assert loaded.labels == sorted({LABELS[label] for label in y})
     assert (len(loaded.y_train), len(loaded.y_test)) == (24, 6)
+    # Floats in [0, 1] are read as 0-255, the range image files give.
     assert loaded.x_train.dtype == np.float32
+    assert 200 < loaded.x_train.max() <= 255.0
+
+
+def test_npz_label_forms(tmp_path):
+    x, y = fashion(40)
+    np.savez(
+        tmp_path / "floats.npz",
+        x_train=x,
+        y_train=y.astype("float32"),
+        labels=np.array(LABELS),
+    )
+    loaded = data.load(tmp_path / "floats.npz", seed=0)
+    assert loaded.labels == list(LABELS)
+    np.savez(tmp_path / "numbers.npz", x_train=x, y_train=np.arange(40) % 12)
+    loaded = data.load(tmp_path / "numbers.npz", seed=0)
+    assert loaded.labels == [str(i) for i in range(12)]  # 2 before 10
+
+
+def test_patch_size_divides_and_bounds_the_patches():
+    assert recipe.patch_size(28, 28) == 4
+    assert recipe.patch_size(32, 32) == 4
+    assert recipe.patch_size(30, 30) == 5
+    assert recipe.patch_size(224, 224) == 28
+    assert recipe.default_augmentation("mnist") == "translate"
+    assert recipe.default_augmentation("fashion_mnist") == "flip"
+
+
+def test_odd_images_train_and_draw(tmp_path, capsys):
+    # 8x8 images with 2 channels: a 1x1 last feature grid, and pixels the
+    # overlay shows as their mean.
+    rng = np.random.default_rng(0)
+    np.savez(
+        tmp_path / "odd.npz",
+        x_train=rng.integers(0, 255, (24, 8, 8, 2), dtype="uint8"),
+        y_train=np.arange(24) % 2,
+    )
+    output = tmp_path / "run"
+    argv = [
+        "train",
+        "--data",
+        str(tmp_path / "odd.npz"),
+        "--output",
+        str(output),
+        "--epochs",
+        "1",
+        "--quiet",
+    ]
+    assert _cli.main(APPLICATION, argv) == 0, capsys.readouterr().err
+    assert "warning" not in capsys.readouterr().err
+    assert (output / "model.keras").is_file()
+    assert len(list((output / "attention").glob("*.png"))) == 5
 
 
 # CLI -------------------------------------------------------------------------
@@ -350,6 +405,18 @@ def bad_inputs(tmp_path, trained_run):
     np.savez(tmp_path / "shapes.npz", x_train=x, y_train=y[:5])
     np.savez(tmp_path / "small.npz", x_train=x[:, :14, :14], y_train=y)
     (tmp_path / "broken.npz").write_bytes(b"not a zip file")
+    (tmp_path / "truncated.npz").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    np.savez(
+        tmp_path / "first.npz",
+        x_train=np.zeros((4, 3, 8, 8)),
+        y_train=np.arange(4),
+    )
+    np.savez(
+        tmp_path / "stray.npz",
+        x_train=x,
+        y_train=np.array(["cat"] * 12),
+        labels=np.array(LABELS),
+    )
     (tmp_path / "notes.txt").write_text("not images")
     (tmp_path / "empty" / "train").mkdir(parents=True)
     names = [LABELS[label] for label in y]
@@ -363,6 +430,10 @@ def bad_inputs(tmp_path, trained_run):
         (train + [str(tmp_path / "missing")], "does not exist"),
         (train + [str(tmp_path / "notes.txt")], "unknown format"),
         (train + [str(tmp_path / "broken.npz")], "not a readable .npz"),
+        (train + [str(tmp_path / "truncated.npz")], "not a readable .npz"),
+        (train + [str(tmp_path / "first.npz")], "channels-first"),
+        (train + [str(tmp_path / "stray.npz")], "not among its class names"),
+        (train + ["fashion_mnist", "--seed", "-1"], "from 0 to 2**32 - 1"),
         (train + [str(tmp_path / "keys.npz")], "has no x_train"),
         (train + [str(tmp_path / "shapes.npz")], "do not match"),
         (train + [str(tmp_path / "empty")], "no images in train"),

@@ -60,6 +60,21 @@ def test_rgb_float_tensor_image_with_flat_map(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "attention_map, expected",
+    [
+        (np.full((1, 1), 0.7), np.full((8, 8), 0.7)),  # a 1x1 feature grid
+        (  # (1, 4, 1): a 1x4 grid with a channel axis
+            np.arange(4.0).reshape(1, 4, 1),
+            upsample_attention(np.arange(4.0)[None], (8, 8)),
+        ),
+    ],
+)
+def test_maps_with_size_1_sides(attention_map, expected):
+    figure = plot_image_attention(np.zeros((8, 8)), attention_map)
+    np.testing.assert_allclose(figure.axes[0].images[1].get_array(), expected)
+
+
+@pytest.mark.parametrize(
     "image, attention_map, alpha, message",
     [
         (np.zeros((28, 28)), np.ones((2, 3, 4)), 0.5, "attention_map"),
