@@ -187,6 +187,12 @@ def make_parser(app):
         help="held-out data in the same format, for data with no test split",
     )
     train.add_argument(
+        "--test-fraction",
+        type=fraction,
+        default=0.2,
+        help="share held out when the data has no test split",
+    )
+    train.add_argument(
         "--attention",
         choices=app.attention_choices,
         default=app.default_attention,

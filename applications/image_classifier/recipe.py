@@ -142,12 +142,6 @@ class ImageClassifierApplication(ClassifierApplication):
     def add_arguments(self, parser, command):
         if command == "train":
             parser.add_argument(
-                "--test-fraction",
-                type=_cli.fraction,
-                default=0.2,
-                help="share held out when the data has no test split",
-            )
-            parser.add_argument(
                 "--augment",
                 choices=tuple(AUGMENTATION_CHOICES),
                 default=None,

@@ -95,12 +95,6 @@ class TextClassifierApplication(ClassifierApplication):
     def add_arguments(self, parser, command):
         if command == "train":
             parser.add_argument(
-                "--test-fraction",
-                type=_cli.fraction,
-                default=0.2,
-                help="share held out when the data has no test split",
-            )
-            parser.add_argument(
                 "--vocabulary-size",
                 type=_cli.positive_int,
                 default=VOCABULARY_SIZE,
