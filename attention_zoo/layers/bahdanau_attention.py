@@ -3,8 +3,8 @@
 import keras
 
 from attention_zoo.layers.base_attention import BaseAttention
-from attention_zoo.layers.validation import check_positive_int
-from attention_zoo.layers.validation import fresh_initializer
+from attention_zoo._checks import check_positive_int
+from attention_zoo._checks import fresh_initializer
 from attention_zoo.ops.scores import additive_score
 
 

@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
-from attention_zoo.layers.validation import check_rank
-from attention_zoo.layers.validation import check_rate
+from attention_zoo._checks import check_rank
+from attention_zoo._checks import check_rate
 from attention_zoo.ops.masking import check_mask_shape
 from attention_zoo.ops.masking import masked_softmax
 from attention_zoo.ops.masking import merge_masks

@@ -4,8 +4,8 @@ import keras
 
 from attention_zoo.layers.channel_attention import ChannelAttention
 from attention_zoo.layers.spatial_attention import SpatialAttention
-from attention_zoo.layers.validation import check_choice
-from attention_zoo.layers.validation import check_rank
+from attention_zoo._checks import check_choice
+from attention_zoo._checks import check_rank
 
 
 @keras.saving.register_keras_serializable(package="attention_zoo")

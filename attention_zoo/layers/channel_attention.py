@@ -3,9 +3,9 @@
 import keras
 from keras import ops
 
-from attention_zoo.layers.validation import check_choice
-from attention_zoo.layers.validation import check_positive_int
-from attention_zoo.layers.validation import check_rank
+from attention_zoo._checks import check_choice
+from attention_zoo._checks import check_positive_int
+from attention_zoo._checks import check_rank
 
 POOLINGS = ("average", "average_max")
 

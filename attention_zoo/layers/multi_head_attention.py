@@ -7,11 +7,11 @@ import keras
 import numpy as np
 from keras import ops
 
-from attention_zoo.layers.validation import check_choice
-from attention_zoo.layers.validation import check_positive_int
-from attention_zoo.layers.validation import check_rank
-from attention_zoo.layers.validation import check_rate
-from attention_zoo.layers.validation import fresh_initializer
+from attention_zoo._checks import check_choice
+from attention_zoo._checks import check_positive_int
+from attention_zoo._checks import check_rank
+from attention_zoo._checks import check_rate
+from attention_zoo._checks import fresh_initializer
 from attention_zoo.ops.attention import attention_scores
 from attention_zoo.ops.attention import chunked_attention
 from attention_zoo.ops.attention import combine_values

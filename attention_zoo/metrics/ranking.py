@@ -20,7 +20,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from attention_zoo.layers.validation import check_positive_int
+from attention_zoo._checks import check_positive_int
 
 
 def _to_numpy(value):

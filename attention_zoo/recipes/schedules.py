@@ -8,7 +8,7 @@ Transformer schedule.
 import keras
 from keras import ops
 
-from attention_zoo.layers.validation import check_positive_int
+from attention_zoo._checks import check_positive_int
 
 
 def _check_rate(name, value):

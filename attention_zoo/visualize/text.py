@@ -5,7 +5,7 @@ import pathlib
 
 import numpy as np
 
-from attention_zoo.layers.validation import check_positive_int
+from attention_zoo._checks import check_positive_int
 from attention_zoo.visualize.figures import new_figure
 from attention_zoo.visualize.figures import save_figure
 from attention_zoo.visualize.figures import to_numpy

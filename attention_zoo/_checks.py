@@ -1,5 +1,6 @@
-"""Argument checks shared by the layers; each raises a `ValueError` that
-names the argument, what was expected and what was received."""
+"""Argument checks shared by every package of attention_zoo (layers,
+metrics, recipes, plots); each raises a `ValueError` that names the
+argument, what was expected and what was received."""
 
 import numbers
 
