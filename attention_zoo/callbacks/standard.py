@@ -1,8 +1,44 @@
 """The callbacks a careful user wants on every run, in one call."""
 
+import importlib.util
 import os
+import warnings
 
 import keras
+
+# `keras.callbacks.TensorBoard` writes with `tf.summary`, which needs both.
+_TENSORBOARD_PACKAGES = ("tensorflow", "tensorboard")
+_warned_tensorboard_missing = False
+
+
+def tensorboard_available():
+    """Whether `keras.callbacks.TensorBoard` can run here: it writes with
+    `tf.summary`, which needs the `tensorflow` and `tensorboard` packages
+    (TensorFlow 2.21 no longer installs `tensorboard`)."""
+    return all(
+        importlib.util.find_spec(package) is not None
+        for package in _TENSORBOARD_PACKAGES
+    )
+
+
+def _warn_tensorboard_missing():
+    """Warns once per process that TensorBoard logging is off."""
+    global _warned_tensorboard_missing
+    if _warned_tensorboard_missing:
+        return
+    _warned_tensorboard_missing = True
+    missing = [
+        package
+        for package in _TENSORBOARD_PACKAGES
+        if importlib.util.find_spec(package) is None
+    ] or ["tensorboard"]
+    warnings.warn(
+        "TensorBoard logging is off: `keras.callbacks.TensorBoard` needs the "
+        "`tensorflow` and `tensorboard` packages (TensorFlow 2.21 no longer "
+        f"installs `tensorboard`). `pip install {' '.join(missing)}` to turn "
+        "it on.",
+        stacklevel=3,
+    )
 
 
 def standard(
@@ -24,7 +60,9 @@ def standard(
     `output_dir/best.keras`; `EarlyStopping` on `monitor` with the best
     weights restored; `CSVLogger` appending to `output_dir/history.csv`;
     and `TensorBoard` in `output_dir/tensorboard` (by default on the
-    TensorFlow backend only).
+    TensorFlow backend only, and only where `tensorboard_available()`:
+    without the `tensorboard` package it is left out, with one warning per
+    process).
 
     Early stopping keeps its patience counter in memory, so after a resume
     it counts afresh.
@@ -36,7 +74,8 @@ def standard(
             chrF, ROUGE, F1 and AUC are better higher).
         patience: epochs without improvement before stopping.
         extra: callbacks placed before the checkpoint and logger.
-        tensorboard: force TensorBoard on or off.
+        tensorboard: force TensorBoard on or off (on still needs the
+            `tensorboard` package).
     """
     os.makedirs(output_dir, exist_ok=True)
     if mode == "auto" and any(
@@ -65,6 +104,9 @@ def standard(
             os.path.join(output_dir, "history.csv"), append=True
         ),
     ]
+    if tensorboard and not tensorboard_available():
+        _warn_tensorboard_missing()
+        tensorboard = False
     if tensorboard:
         callbacks.append(
             keras.callbacks.TensorBoard(os.path.join(output_dir, "tensorboard"))

@@ -38,7 +38,13 @@ def _one_hot(labels, num_classes, dtype):
 
 class _SparseClassCounts(keras.metrics.F1Score):
     """Keras' per-class true/false positive and false negative counts, fed
-    with integer labels one-hot encoded to `num_classes`."""
+    with integer labels one-hot encoded to `num_classes`.
+
+    The base of the `Sparse*` scores of these counts: a subclass sets its
+    `_default_name`; `result` is F1 unless overridden (`_SparseRatio`).
+    """
+
+    _default_name = None
 
     def __init__(
         self,
@@ -49,7 +55,10 @@ class _SparseClassCounts(keras.metrics.F1Score):
         dtype=None,
     ):
         super().__init__(
-            average=average, threshold=threshold, name=name, dtype=dtype
+            average=average,
+            threshold=threshold,
+            name=name or self._default_name,
+            dtype=dtype,
         )
         self.num_classes = _check_num_classes(num_classes)
         # The width is known, so create the counts now rather than on the
@@ -67,25 +76,37 @@ class _SparseClassCounts(keras.metrics.F1Score):
         y_true = _one_hot(y_true, self.num_classes, self.dtype)
         return super().update_state(y_true, y_pred, sample_weight)
 
-    def _average(self, per_class, numerator, denominator):
-        """Averages a per-class ratio the way `F1Score` averages F1."""
+    def get_config(self):
+        config = super().get_config()
+        config["num_classes"] = self.num_classes
+        return config
+
+
+class _SparseRatio(_SparseClassCounts):
+    """A per-class ratio `TP_c / (TP_c + E_c)` (0 where the denominator is
+    0), averaged as `F1Score` averages F1. A subclass returns the per-class
+    error counts `E_c` from `_errors`."""
+
+    def _errors(self):
+        raise NotImplementedError
+
+    def result(self):
+        total = self.true_positives + self._errors()
+        per_class = ops.divide(
+            self.true_positives, total + keras.config.epsilon()
+        )
         if self.average is None:
             return per_class
         if self.average == "micro":
             return ops.divide(
-                ops.sum(numerator),
-                ops.sum(denominator) + keras.config.epsilon(),
+                ops.sum(self.true_positives),
+                ops.sum(total) + keras.config.epsilon(),
             )
         if self.average == "weighted":
             support = self.intermediate_weights
             weights = support / (ops.sum(support) + keras.config.epsilon())
             return ops.sum(per_class * weights)
         return ops.mean(per_class)
-
-    def get_config(self):
-        config = super().get_config()
-        config["num_classes"] = self.num_classes
-        return config
 
 
 @keras.saving.register_keras_serializable(package="attention_zoo")
@@ -100,7 +121,7 @@ class SparseF1Score(_SparseClassCounts):
         num_classes: number of classes, at least 2.
         average: `None` (per class), `"micro"`, `"macro"` or `"weighted"`.
         threshold: `None` takes the argmax, a float thresholds each class.
-        name: metric name.
+        name: metric name, `"f1"` by default.
         dtype: dtype of the metric state.
 
     Call arguments:
@@ -118,19 +139,11 @@ class SparseF1Score(_SparseClassCounts):
     Reference: van Rijsbergen 1979, "Information Retrieval" (chapter 7).
     """
 
-    def __init__(
-        self,
-        num_classes,
-        average="macro",
-        threshold=None,
-        name="f1",
-        dtype=None,
-    ):
-        super().__init__(num_classes, average, threshold, name, dtype)
+    _default_name = "f1"
 
 
 @keras.saving.register_keras_serializable(package="attention_zoo")
-class SparsePrecision(_SparseClassCounts):
+class SparsePrecision(_SparseRatio):
     """Precision averaged over classes, for integer labels.
 
     `P_c = TP_c / (TP_c + FP_c)` (0 for a class never predicted), averaged
@@ -139,16 +152,10 @@ class SparsePrecision(_SparseClassCounts):
     multi-class average, hence this class.
 
     Args:
-        num_classes: number of classes, at least 2.
-        average: `None` (per class), `"micro"`, `"macro"` or `"weighted"`.
-        threshold: `None` takes the argmax, a float thresholds each class.
-        name: metric name.
-        dtype: dtype of the metric state.
+        num_classes, average, threshold, dtype: as in `SparseF1Score`.
+        name: metric name, `"precision"` by default.
 
-    Call arguments:
-        y_true: `(batch,)` or `(batch, 1)` integer labels.
-        y_pred: `(batch, num_classes)` probabilities.
-        sample_weight: optional `(batch,)` weights.
+    Call arguments: as in `SparseF1Score`.
 
     Example:
 
@@ -158,42 +165,24 @@ class SparsePrecision(_SparseClassCounts):
     0.75
     """
 
-    def __init__(
-        self,
-        num_classes,
-        average="macro",
-        threshold=None,
-        name="precision",
-        dtype=None,
-    ):
-        super().__init__(num_classes, average, threshold, name, dtype)
+    _default_name = "precision"
 
-    def result(self):
-        predicted = self.true_positives + self.false_positives
-        per_class = ops.divide(
-            self.true_positives, predicted + keras.config.epsilon()
-        )
-        return self._average(per_class, self.true_positives, predicted)
+    def _errors(self):
+        return self.false_positives
 
 
 @keras.saving.register_keras_serializable(package="attention_zoo")
-class SparseRecall(_SparseClassCounts):
+class SparseRecall(_SparseRatio):
     """Recall averaged over classes, for integer labels.
 
     `R_c = TP_c / (TP_c + FN_c)` (0 for a class with no example), averaged
     as `SparseF1Score` averages F1; macro recall is balanced accuracy.
 
     Args:
-        num_classes: number of classes, at least 2.
-        average: `None` (per class), `"micro"`, `"macro"` or `"weighted"`.
-        threshold: `None` takes the argmax, a float thresholds each class.
-        name: metric name.
-        dtype: dtype of the metric state.
+        num_classes, average, threshold, dtype: as in `SparseF1Score`.
+        name: metric name, `"recall"` by default.
 
-    Call arguments:
-        y_true: `(batch,)` or `(batch, 1)` integer labels.
-        y_pred: `(batch, num_classes)` probabilities.
-        sample_weight: optional `(batch,)` weights.
+    Call arguments: as in `SparseF1Score`.
 
     Example:
 
@@ -203,22 +192,10 @@ class SparseRecall(_SparseClassCounts):
     0.75
     """
 
-    def __init__(
-        self,
-        num_classes,
-        average="macro",
-        threshold=None,
-        name="recall",
-        dtype=None,
-    ):
-        super().__init__(num_classes, average, threshold, name, dtype)
+    _default_name = "recall"
 
-    def result(self):
-        actual = self.true_positives + self.false_negatives
-        per_class = ops.divide(
-            self.true_positives, actual + keras.config.epsilon()
-        )
-        return self._average(per_class, self.true_positives, actual)
+    def _errors(self):
+        return self.false_negatives
 
 
 @keras.saving.register_keras_serializable(package="attention_zoo")

@@ -204,8 +204,33 @@ def _ndcg(y_true, y_pred, k, dtype):
     return ops.where(ops.less(ranks, k), gains, ops.zeros_like(gains))
 
 
+class _SampledRankMetric(keras.metrics.MeanMetricWrapper):
+    """The streamed mean of a per-row score of the pessimistic rank of
+    column 0, cut at `k`. A subclass sets `_score`, a function
+    `(y_true, y_pred, k, dtype)` returning `(batch,)` scores, and
+    `_default_name`, formatted with `k`."""
+
+    _score = None
+    _default_name = None
+
+    def __init__(self, k=10, name=None, dtype=None):
+        k = check_positive_int("k", k)
+        super().__init__(
+            fn=self._score,
+            name=name or self._default_name.format(k=k),
+            dtype=dtype,
+            k=k,
+        )
+        self._fn_kwargs["dtype"] = self.dtype
+        self.k = k
+        self._direction = "up"
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "k": self.k}
+
+
 @keras.saving.register_keras_serializable(package="attention_zoo")
-class HitRate(keras.metrics.MeanMetricWrapper):
+class HitRate(_SampledRankMetric):
     """HR@K over batches of sampled-negative scores, for `fit`/`evaluate`.
 
     Streams the mean of `[rank < K]`, where the rank of column 0 is the
@@ -234,21 +259,12 @@ class HitRate(keras.metrics.MeanMetricWrapper):
     Recommendation", ICDM.
     """
 
-    def __init__(self, k=10, name=None, dtype=None):
-        k = check_positive_int("k", k)
-        super().__init__(
-            fn=_hit, name=name or f"hit_rate_at_{k}", dtype=dtype, k=k
-        )
-        self._fn_kwargs["dtype"] = self.dtype
-        self.k = k
-        self._direction = "up"
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "k": self.k}
+    _score = staticmethod(_hit)
+    _default_name = "hit_rate_at_{k}"
 
 
 @keras.saving.register_keras_serializable(package="attention_zoo")
-class NDCG(keras.metrics.MeanMetricWrapper):
+class NDCG(_SampledRankMetric):
     """NDCG@K over batches of sampled-negative scores, for `fit`/`evaluate`.
 
     Streams the mean of `[rank < K] / log2(rank + 2)` with the pessimistic
@@ -275,14 +291,5 @@ class NDCG(keras.metrics.MeanMetricWrapper):
     Evaluation of IR Techniques", ACM TOIS; Kang and McAuley 2018.
     """
 
-    def __init__(self, k=10, name=None, dtype=None):
-        k = check_positive_int("k", k)
-        super().__init__(
-            fn=_ndcg, name=name or f"ndcg_at_{k}", dtype=dtype, k=k
-        )
-        self._fn_kwargs["dtype"] = self.dtype
-        self.k = k
-        self._direction = "up"
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "k": self.k}
+    _score = staticmethod(_ndcg)
+    _default_name = "ndcg_at_{k}"

@@ -39,6 +39,13 @@ def full_mask(mask, query, key, use_causal_mask=False):
     )
 
 
+def _scale_or_default(scale, query):
+    """`scale`, or `1 / sqrt(depth)` of the query when it is `None`."""
+    if scale is None:
+        return 1.0 / math.sqrt(query.shape[-1])
+    return scale
+
+
 def fused_op_supported(query):
     """Whether `keras.ops.dot_product_attention` can run (and train) here.
 
@@ -81,8 +88,7 @@ def dot_product_attention(
     Returns:
         `(batch, Tq, heads, value_depth)`.
     """
-    if scale is None:
-        scale = 1.0 / math.sqrt(query.shape[-1])
+    scale = _scale_or_default(scale, query)
     if value.shape[-1] != query.shape[-1] or not fused_op_supported(query):
         # The same math, written out, has neither limit of the fused op.
         mask = full_mask(mask, query, key, use_causal_mask)
@@ -116,8 +122,7 @@ def dot_product_attention(
 def attention_scores(query, key, scale=None):
     """Dot scores `(batch, heads, Tq, Tk)`, inputs `(batch, T, heads, d)`."""
     query = ops.convert_to_tensor(query)
-    if scale is None:
-        scale = 1.0 / math.sqrt(query.shape[-1])
+    scale = _scale_or_default(scale, query)
     query = query * ops.cast(scale, query.dtype)
     return ops.einsum("bqnd,bknd->bnqk", query, key)
 
@@ -218,8 +223,7 @@ def heads_first_attention(
     Returns:
         `(batch, heads, Tq, value_depth)`.
     """
-    if scale is None:
-        scale = 1.0 / math.sqrt(query.shape[-1])
+    scale = _scale_or_default(scale, query)
     if flash_attention or keras.backend.backend() == "torch":
         # Transposes are views on PyTorch: the op gets back the contiguous
         # heads-first tensors and copies nothing.

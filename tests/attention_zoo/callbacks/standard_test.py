@@ -1,4 +1,6 @@
+import importlib
 import os
+import warnings
 
 import keras
 import numpy as np
@@ -7,6 +9,9 @@ import pytest
 from attention_zoo import callbacks
 from attention_zoo import layers
 from tests.test_case import BACKEND
+
+# `attention_zoo.callbacks.standard` is the function; this is its module.
+standard_module = importlib.import_module("attention_zoo.callbacks.standard")
 
 
 class Interrupt(keras.callbacks.Callback):
@@ -21,7 +26,7 @@ class Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt("simulated interruption")
 
 
-def train(output_dir, interrupt_at=None, epochs=4):
+def train(output_dir, interrupt_at=None, epochs=4, tensorboard=None):
     keras.utils.set_random_seed(0)
     tokens = keras.Input((5,), dtype="int32")
     x = keras.layers.Embedding(20, 8, mask_zero=True)(tokens)
@@ -35,7 +40,9 @@ def train(output_dir, interrupt_at=None, epochs=4):
     rng = np.random.default_rng(0)
     data = rng.integers(0, 20, size=(32, 5))
     labels = rng.integers(0, 2, size=(32,))
-    bundle = callbacks.standard(output_dir, monitor="loss", patience=10)
+    bundle = callbacks.standard(
+        output_dir, monitor="loss", patience=10, tensorboard=tensorboard
+    )
     if interrupt_at is not None:
         bundle.append(Interrupt(interrupt_at))
     model.fit(
@@ -80,7 +87,71 @@ def test_bundle_contents(tmp_path):
         "EarlyStopping",
         "CSVLogger",
     ]
-    assert ("TensorBoard" in kinds) == (BACKEND == "tensorflow")
+    assert ("TensorBoard" in kinds) == (
+        BACKEND == "tensorflow" and standard_module.tensorboard_available()
+    )
     early = next(c for c in bundle if type(c).__name__ == "EarlyStopping")
     assert early.restore_best_weights
     assert early.mode == "max"  # BLEU: higher is better
+
+
+def kinds_of(bundle):
+    return [type(callback).__name__ for callback in bundle]
+
+
+def test_tensorboard_when_available(tmp_path, monkeypatch):
+    monkeypatch.setattr(standard_module, "tensorboard_available", lambda: True)
+    by_default = kinds_of(callbacks.standard(tmp_path))
+    if BACKEND == "tensorflow":
+        assert by_default[-1] == "TensorBoard"
+    else:
+        assert "TensorBoard" not in by_default
+    assert "TensorBoard" in kinds_of(
+        callbacks.standard(tmp_path, tensorboard=True)
+    )
+    assert "TensorBoard" not in kinds_of(
+        callbacks.standard(tmp_path, tensorboard=False)
+    )
+
+
+def test_without_tensorboard_left_out_with_one_warning(tmp_path, monkeypatch):
+    monkeypatch.setattr(standard_module, "tensorboard_available", lambda: False)
+    monkeypatch.setattr(standard_module, "_warned_tensorboard_missing", False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bundles = [
+            callbacks.standard(tmp_path / "default"),
+            callbacks.standard(tmp_path / "forced", tensorboard=True),
+            callbacks.standard(tmp_path / "again", tensorboard=True),
+        ]
+        # Training runs, instead of ending in `TBNotInstalledError`.
+        train(tmp_path / "run", epochs=1, tensorboard=True)
+    for bundle in bundles:
+        assert "TensorBoard" not in kinds_of(bundle)
+    assert kinds_of(bundles[1]) == kinds_of(
+        callbacks.standard(tmp_path, tensorboard=False)
+    )
+    missing = [w for w in caught if "TensorBoard" in str(w.message)]
+    assert len(missing) == 1, [str(w.message) for w in caught]
+    assert "pip install tensorboard" in str(missing[0].message)
+    assert missing[0].filename == __file__  # points at the caller
+    assert os.path.exists(tmp_path / "run" / "history.csv")
+    assert not os.path.exists(tmp_path / "run" / "tensorboard")
+
+
+@pytest.mark.parametrize(
+    "installed, expected",
+    [
+        ({"tensorflow", "tensorboard"}, True),
+        ({"tensorflow"}, False),  # TensorFlow 2.21 without tensorboard
+        ({"tensorboard"}, False),
+    ],
+)
+def test_tensorboard_available_needs_both_packages(
+    monkeypatch, installed, expected
+):
+    def find_spec(name, package=None):
+        return object() if name in installed else None
+
+    monkeypatch.setattr(standard_module.importlib.util, "find_spec", find_spec)
+    assert standard_module.tensorboard_available() is expected

@@ -1,3 +1,5 @@
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -80,10 +82,12 @@ def test_softmax_perfect_ranking_has_pr_auc_one():
     )
 
 
-def test_compiled_metrics_in_evaluate_match_report():
+def compiled_classifier(num_examples):
+    """A 3-class softmax classifier compiled with `classification_metrics`,
+    and random data for it."""
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(32, 4)).astype("float32")
-    y = rng.integers(0, 3, size=(32,))
+    x = rng.normal(size=(num_examples, 4)).astype("float32")
+    y = rng.integers(0, 3, size=(num_examples,))
     model = keras.Sequential(
         [keras.Input((4,)), keras.layers.Dense(3, activation="softmax")]
     )
@@ -91,6 +95,11 @@ def test_compiled_metrics_in_evaluate_match_report():
         loss="sparse_categorical_crossentropy",
         metrics=classification_metrics(3),
     )
+    return model, x, y
+
+
+def test_compiled_metrics_in_evaluate_match_report():
+    model, x, y = compiled_classifier(32)
     # Four batches: the streamed counts must add up to the whole-set score.
     results = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
     report = classification_report(y, model.predict(x, batch_size=8, verbose=0))
@@ -159,3 +168,74 @@ def test_metrics_reject_bad_arguments():
         SparsePRAUC(num_classes=2.5)
     with pytest.raises(ValueError, match=r"shape \(batch, 3\)"):
         SparseF1Score(3).update_state([0, 1], np.zeros((2, 4)))
+
+
+@pytest.mark.parametrize(
+    "cls, name",
+    [
+        (SparseF1Score, "f1"),
+        (SparsePrecision, "precision"),
+        (SparseRecall, "recall"),
+    ],
+)
+def test_get_config_from_config(cls, name):
+    metric = cls(3, average="weighted", threshold=0.4)
+    config = metric.get_config()
+    assert config == {
+        "name": name,
+        "dtype": "float32",
+        "average": "weighted",
+        "threshold": 0.4,
+        "num_classes": 3,
+    }
+    restored = cls.from_config(json.loads(json.dumps(config)))
+    assert type(restored) is cls and restored.get_config() == config
+    assert cls(3, name="custom").name == "custom"
+
+
+def test_pr_auc_get_config_from_config():
+    config = SparsePRAUC(4, num_thresholds=50).get_config()
+    assert config == {
+        "num_classes": 4,
+        "num_thresholds": 50,
+        "name": "pr_auc",
+        "dtype": "float32",
+    }
+    restored = SparsePRAUC.from_config(json.loads(json.dumps(config)))
+    assert restored.get_config() == config
+
+
+# Unbalanced support (3, 1). Per class (TP, FP, FN): 0 -> (2, 0, 1),
+# 1 -> (1, 1, 0). Precision 1, 1/2; recall 2/3, 1.
+@pytest.mark.parametrize(
+    "cls, average, expected",
+    [
+        (SparsePrecision, None, [1, 1 / 2]),
+        (SparsePrecision, "micro", 3 / 4),
+        (SparsePrecision, "macro", 3 / 4),
+        (SparsePrecision, "weighted", (3 * 1 + 1 * 1 / 2) / 4),
+        (SparseRecall, None, [2 / 3, 1]),
+        (SparseRecall, "micro", 3 / 4),
+        (SparseRecall, "macro", 5 / 6),
+        (SparseRecall, "weighted", (3 * 2 / 3 + 1 * 1) / 4),
+    ],
+)
+def test_precision_and_recall_averages_unbalanced(cls, average, expected):
+    metric = cls(2, average=average)
+    metric.update_state([0, 0, 0, 1], np.eye(2, dtype="float32")[[0, 0, 1, 1]])
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(metric.result()), expected, atol=1e-6
+    )
+
+
+def test_keras_file_round_trip_of_compiled_metrics(tmp_path):
+    model, x, y = compiled_classifier(16)
+    expected = model.evaluate(x, y, verbose=0, return_dict=True)
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    # Registered classes: no `custom_objects` needed.
+    restored = keras.saving.load_model(path)
+    results = restored.evaluate(x, y, verbose=0, return_dict=True)
+    assert set(results) == set(expected)
+    for key, value in expected.items():
+        assert results[key] == pytest.approx(value, abs=1e-6), key

@@ -1,3 +1,5 @@
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -143,3 +145,32 @@ def test_keras_metrics_reject_bad_arguments():
         NDCG(k=-1)
     with pytest.raises(ValueError, match=r"shape \(batch, candidates\)"):
         HitRate(k=1).update_state(None, np.zeros((2, 3, 4)))
+
+
+@pytest.mark.parametrize(
+    "cls, name", [(HitRate, "hit_rate_at"), (NDCG, "ndcg_at")]
+)
+def test_get_config_from_config(cls, name):
+    metric = cls(k=7)
+    config = metric.get_config()
+    assert config == {"name": f"{name}_7", "dtype": "float32", "k": 7}
+    restored = cls.from_config(json.loads(json.dumps(config)))
+    assert type(restored) is cls and restored.get_config() == config
+    assert cls().name == f"{name}_10" and cls().k == 10
+
+
+def test_keras_file_round_trip_of_compiled_metrics(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 5)).astype("float32")
+    y = np.zeros((12, 6), "float32")
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(6)])
+    model.compile(loss="mse", metrics=[HitRate(2), NDCG(3, name="ndcg")])
+    expected = model.evaluate(x, y, verbose=0, return_dict=True)
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    # Registered classes: no `custom_objects` needed.
+    restored = keras.saving.load_model(path)
+    results = restored.evaluate(x, y, verbose=0, return_dict=True)
+    assert set(results) == {"loss", "hit_rate_at_2", "ndcg"}
+    for key, value in expected.items():
+        assert results[key] == pytest.approx(value, abs=1e-6), key
