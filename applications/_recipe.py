@@ -2,10 +2,9 @@
 
 import math
 
+from applications._splits import training_share
 from attention_zoo.recipes import adamw
 from attention_zoo.recipes import warmup_cosine
-
-VALIDATION_SPLIT = 0.1  # the share of the training data `train` validates on
 
 
 def decaying_adamw(learning_rate, weight_decay, total_steps=None):
@@ -21,7 +20,8 @@ def decaying_adamw(learning_rate, weight_decay, total_steps=None):
 
 
 def total_steps(examples, batch_size, epochs):
-    """Optimizer steps of `epochs` epochs over the training share of
-    `examples` (the rest validates), at least 2."""
-    train = math.ceil((1 - VALIDATION_SPLIT) * examples)
+    """Optimizer steps of `epochs` epochs over the share of `examples`
+    that trains (`applications._splits.validation_split` keeps the rest
+    for validation), at least 2."""
+    train = training_share(examples)
     return max(epochs * math.ceil(train / batch_size), 2)

@@ -37,6 +37,7 @@ from keras import layers
 from applications.text_classifier import data as text_data
 from applications.text_classifier import recipe
 from applications.text_classifier.model import ATTENTIONS
+from applications.text_classifier.preprocessor import split_words
 from attention_zoo.metrics import classification_report
 from benchmarks.report import print_row
 from benchmarks.report import print_table
@@ -80,13 +81,13 @@ def reference_model(vocabulary_size, length=REFERENCE_LENGTH):
     return model
 
 
-def last_words_ids(model, texts, length=REFERENCE_LENGTH):
+def last_words_ids(preprocessor, texts, length=REFERENCE_LENGTH):
     """Ids of the last `length` words, padded at the front (the example's
-    `pad_sequences` defaults), in `model`'s vocabulary."""
-    index = model._index
+    `pad_sequences` defaults), in `preprocessor`'s vocabulary."""
+    index = {w: i for i, w in enumerate(preprocessor.vocabulary, start=2)}
     ids = np.zeros((len(texts), length), dtype="int32")
     for row, text in enumerate(texts):
-        tokens = [index.get(w, 1) for w in text_data.split_words(text)]
+        tokens = [index.get(w, 1) for w in split_words(text)]
         tokens = tokens[-length:]
         if tokens:
             ids[row, -len(tokens) :] = tokens
@@ -131,15 +132,15 @@ def main():
             epochs=epochs,
             batch_size=args.batch_size,
         )
-        y_train = recipe.encode(model, splits.train_labels)
-        y_test = recipe.encode(model, splits.test_labels)
+        y_train, y_test = splits.y_train, splits.y_test
+        preprocessor = model.preprocessor
         if name == "reference":
-            x_train = last_words_ids(model, splits.train_texts)
-            x_test = last_words_ids(model, splits.test_texts)
-            model = reference_model(len(model.vocabulary) + 2)
+            x_train = last_words_ids(preprocessor, splits.x_train)
+            x_test = last_words_ids(preprocessor, splits.x_test)
+            model = reference_model(preprocessor.vocabulary_size)
         else:
-            x_train = model.vectorize(splits.train_texts)
-            x_test = model.vectorize(splits.test_texts)
+            x_train = preprocessor(splits.x_train)
+            x_test = preprocessor(splits.x_test)
         run = fit_within(
             model,
             x_train,

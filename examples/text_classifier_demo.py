@@ -36,8 +36,9 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from applications import _cli
-from applications.text_classifier.recipe import APPLICATION
+from applications._runner import main as run_application
+from applications._runner.commands import load_model
+from applications.text_classifier.cli import APPLICATION
 from attention_zoo.visualize import plot_text_attention
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,7 +114,7 @@ def main(argv=None):
     ]
     if args.quick:
         train += ["--epochs", "3", "--max-examples", "1000"]
-    status = _cli.main(APPLICATION, train)
+    status = run_application(APPLICATION, train)
     if status:
         return status
 
@@ -128,13 +129,16 @@ def main(argv=None):
     )
     print("=" * 72)
 
-    model = _cli.load_model(output / "model.keras")
+    model = load_model(output / "model.keras")
     texts, labels = read_reviews(SAMPLE / "test.csv")
     picks = pick_reviews(model, texts, labels)
     chosen = [texts[i] for i in picks]
     titles = []
     for i, result in zip(
-        picks, APPLICATION.predict(model, chosen, True, 6, verbose=0)
+        picks,
+        APPLICATION.predict(
+            model, chosen, argparse.Namespace(explain=True, top_k=6)
+        ),
     ):
         verdict = "right" if result["label"] == labels[i] else "WRONG"
         titles.append(

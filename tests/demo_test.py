@@ -10,6 +10,8 @@ import sys
 
 import keras
 
+import applications.text_classifier  # noqa: F401 (registers its classes)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -12,8 +12,8 @@ Examples (from the repository root):
 
 import sys
 
-from applications._cli import main
-from applications.image_classifier.recipe import APPLICATION
+from applications._runner import main
+from applications.image_classifier.cli import APPLICATION
 
 if __name__ == "__main__":
     sys.exit(main(APPLICATION))

@@ -19,18 +19,20 @@ Any image size and channel count. Folder images are read as greyscale if
 the first training image is, else as RGB, and resized (bilinear) to
 `image_size` (default: the size of the first training image). A source
 without a test split is split with a seeded shuffle (`test_fraction`),
-unless `test_data` names a held-out folder or `.npz`. Bad input raises
-`UsageError` with one line that says what was wrong and what is expected.
+unless `test_data` names a held-out folder or `.npz` (`applications.
+_splits`, the policy all applications share). Bad input raises
+`DataError` with one line that says what was wrong and what is expected.
 """
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
 import PIL.Image
 
-from applications._cli import UsageError
+from applications._splits import LabelledData
+from applications._splits import split_labelled
+from applications.errors import DataError
 
 KERAS_DATASETS = {
     "fashion_mnist": (
@@ -65,16 +67,9 @@ FOLDER_LAYOUT = "train/<class>/*.png (and test/<class>/*.png)"
 NPZ_KEYS = "x_train, y_train (and x_test, y_test)"
 
 
-@dataclass
-class ImageData:
+class ImageData(LabelledData):
     """Images `(n, height, width, channels)` and class indices `(n,)` of
     a training and a test split; class `i` is `labels[i]`."""
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    labels: list
 
     def statistics(self, chunk=4096):
         """Per-channel mean and variance of the training images (in
@@ -103,8 +98,8 @@ def read_keras_dataset(name):
             keras.datasets, name
         ).load_data()
     except Exception as error:  # no network and not in the cache
-        raise UsageError(
-            f"--data {name} could not be loaded from the Keras cache or "
+        raise DataError(
+            f"{name} could not be loaded from the Keras cache or "
             f"downloaded ({type(error).__name__}: {error}); offline, put "
             "its files in $KERAS_HOME/datasets/ first"
         ) from error
@@ -150,7 +145,7 @@ def read_image(path, color_mode, size):
             interpolation="bilinear",
         )
     except Exception as error:  # PIL's errors for damaged files vary
-        raise UsageError(
+        raise DataError(
             f"{path} is not a readable image ({error}); expected PNG, "
             "JPEG, BMP or GIF files"
         ) from error
@@ -183,9 +178,8 @@ def read_folder(path, image_size=None, channels=None):
                 names.append(class_folder.name)
         splits[split] = (np.stack(images), names) if images else None
     if splits["train"] is None:
-        raise UsageError(
-            f"--data {path} has no images in train/<class>/; expected "
-            f"{FOLDER_LAYOUT}"
+        raise DataError(
+            f"{path} has no images in train/<class>/; expected {FOLDER_LAYOUT}"
         )
     return splits
 
@@ -196,13 +190,13 @@ def read_npz(path):
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
     except Exception as error:  # zip, zlib, pickle and format errors vary
-        raise UsageError(
+        raise DataError(
             f"{path} is not a readable .npz file ({error}); expected "
             f"numpy arrays {NPZ_KEYS}"
         ) from error
     missing = [key for key in ("x_train", "y_train") if key not in arrays]
     if missing:
-        raise UsageError(
+        raise DataError(
             f"{path} has no {' and no '.join(missing)} (arrays: "
             f"{', '.join(sorted(arrays)) or 'none'}); expected {NPZ_KEYS}"
         )
@@ -215,13 +209,13 @@ def read_npz(path):
         x = _with_channels(x)
         y = _plain_labels(y.reshape(-1))
         if x.ndim != 4 or len(x) != len(y):
-            raise UsageError(
+            raise DataError(
                 f"{path}: x_{split} {x.shape} and y_{split} {y.shape} do "
                 "not match; expected images (n, height, width[, channels]) "
                 "and n labels"
             )
         if x.shape[1] in (1, 3, 4) and x.shape[-1] not in (1, 3, 4):
-            raise UsageError(
+            raise DataError(
                 f"{path}: x_{split} {x.shape} looks channels-first; "
                 "expected (n, height, width, channels), e.g. "
                 "np.moveaxis(x, 1, -1)"
@@ -235,7 +229,7 @@ def read_npz(path):
         return splits, None
     names = [str(name) for name in _plain_labels(names.reshape(-1))]
     if len(set(names)) != len(names):
-        raise UsageError(
+        raise DataError(
             f"{path}: its 'labels' array repeats class names; expected "
             "the distinct class names, class i being labels[i]"
         )
@@ -251,15 +245,15 @@ def _plain_labels(y):
     return y
 
 
-def read_source(path, image_size=None, flag="--data", channels=None):
+def read_source(path, image_size=None, channels=None):
     """`({"train": (x, y), "test": (x, y) or None}, class names or None)`;
     `y` holds integers indexing the names, or the class names."""
     if str(path) in KERAS_DATASETS:
         return read_keras_dataset(str(path))
     path = Path(path)
     if not path.exists():
-        raise UsageError(
-            f"{flag} {path} does not exist; expected "
+        raise DataError(
+            f"{path} does not exist; expected "
             f"{', '.join(KERAS_DATASETS)}, a folder ({FOLDER_LAYOUT}) or an "
             f".npz file with {NPZ_KEYS}"
         )
@@ -269,11 +263,9 @@ def read_source(path, image_size=None, flag="--data", channels=None):
         if path.suffix.lower() == ".npz":
             return read_npz(path)
     except PermissionError as error:
-        raise UsageError(
-            f"{flag} {path} cannot be read ({error.strerror})"
-        ) from error
-    raise UsageError(
-        f"{flag} {path} has an unknown format; expected "
+        raise DataError(f"{path} cannot be read ({error.strerror})") from error
+    raise DataError(
+        f"{path} has an unknown format; expected "
         f"{', '.join(KERAS_DATASETS)}, a folder ({FOLDER_LAYOUT}) or an "
         ".npz file"
     )
@@ -286,7 +278,7 @@ def _class_names(y, names):
     """Labels as strings: `names[y]` for integer labels with names."""
     if names is not None and y.dtype.kind in "iu":
         if len(y) and (y.min() < 0 or y.max() >= len(names)):
-            raise UsageError(
+            raise DataError(
                 f"labels run from {y.min()} to {y.max()} but {len(names)} "
                 "class names were given; expected labels 0 to "
                 f"{len(names) - 1}"
@@ -302,11 +294,6 @@ def _label_order(label):
         return (0, int(label), "")
     except ValueError:
         return (1, 0, label)
-
-
-def _sample(x, y, limit, rng):
-    order = rng.permutation(len(y))[:limit]
-    return x[order], y[order]
 
 
 def load(
@@ -334,75 +321,38 @@ def load(
         An `ImageData`, both splits shuffled; `labels` are the data set's
         class names, or the sorted distinct training labels.
     """
-    rng = np.random.default_rng(seed)
     source, names = read_source(path, image_size)
     x_train, y_train = source["train"]
-    y_train = _class_names(y_train, names)
+    train = (x_train, _class_names(y_train, names))
+    test = None
     if test_data is not None:
         held, held_names = read_source(
             test_data,
             image_size or x_train.shape[1:3],
-            "--test-data",
             channels=x_train.shape[-1],
         )
         x_test, y_test = held["test"] or held["train"]
-        y_test = _class_names(y_test, held_names or names)
-        where = f"--test-data {test_data}"
+        test = (x_test, _class_names(y_test, held_names or names))
     elif source["test"] is not None:
         x_test, y_test = source["test"]
-        y_test = _class_names(y_test, names)
-        where = f"the test split of {path}"
-    else:
-        x_train, y_train = _sample(x_train, y_train, None, rng)
-        cut = round(len(y_train) * (1 - test_fraction))
-        x_test, y_test = x_train[cut:], y_train[cut:]
-        x_train, y_train = x_train[:cut], y_train[:cut]
-        where = f"the held-out {test_fraction:g} of {path}"
-    if len(y_train) == 0 or len(y_test) == 0:
-        raise UsageError(
-            f"{where if len(y_train) else f'--data {path}'} has no "
-            "examples; expected at least one image per class"
+        test = (x_test, _class_names(y_test, names))
+    if test is not None and test[0].shape[1:] != x_train.shape[1:]:
+        raise DataError(
+            f"{test_data or path} holds test images of shape "
+            f"{test[0].shape[1:]}, the training data {x_train.shape[1:]}; "
+            "expected the same shape"
         )
-    if x_test.shape[1:] != x_train.shape[1:]:
-        raise UsageError(
-            f"{where} holds images of shape {x_test.shape[1:]}, the "
-            f"training data {x_train.shape[1:]}; expected the same shape"
-        )
-    labels = (
-        list(names)
-        if names is not None
-        else sorted(set(y_train), key=_label_order)
+    loaded = split_labelled(
+        train,
+        test,
+        test_fraction=test_fraction,
+        max_examples=max_examples,
+        seed=seed,
+        source=str(path),
+        class_names=names,
+        label_order=_label_order,
     )
-    stray = sorted(set(y_train) - set(labels))
-    if stray:
-        raise UsageError(
-            f"label(s) {', '.join(map(repr, stray[:5]))} of --data {path} "
-            "are not among its class names ('labels'); expected integer "
-            "labels indexing them, or those names"
-        )
-    known = set(y_train)
-    if len(known) < 2:
-        raise UsageError(
-            f"--data {path} has {len(known)} class(es) in training; "
-            "expected at least 2"
-        )
-    unseen = sorted(set(y_test) - known)
-    if unseen:
-        raise UsageError(
-            f"label(s) {', '.join(map(repr, unseen[:5]))} of {where} never "
-            "occur in the training data; expected every test label among "
-            f"the training labels ({', '.join(map(repr, sorted(known)))})"
-        )
-    index = {label: i for i, label in enumerate(labels)}
-    x_train, y_train = _sample(x_train, y_train, max_examples, rng)
-    x_test, y_test = _sample(x_test, y_test, max_examples, rng)
-    return ImageData(
-        x_train,
-        np.array([index[label] for label in y_train], dtype="int32"),
-        x_test,
-        np.array([index[label] for label in y_test], dtype="int32"),
-        labels,
-    )
+    return ImageData(**vars(loaded))
 
 
 def load_test(path, image_shape, max_examples=None, seed=1337):
@@ -411,12 +361,10 @@ def load_test(path, image_shape, max_examples=None, seed=1337):
     source, names = read_source(path, image_shape[:2], channels=image_shape[-1])
     x, y = source["test"] or source["train"]
     if tuple(x.shape[1:]) != tuple(image_shape):
-        raise UsageError(
-            f"--data {path} holds images of shape {tuple(x.shape[1:])}; "
+        raise DataError(
+            f"{path} holds images of shape {tuple(x.shape[1:])}; "
             f"expected {tuple(image_shape)}, the shape the model was "
             "trained on"
         )
-    x, y = _sample(
-        x, _class_names(y, names), max_examples, np.random.default_rng(seed)
-    )
-    return x, [str(label) for label in y]
+    order = np.random.default_rng(seed).permutation(len(y))[:max_examples]
+    return x[order], [str(label) for label in _class_names(y, names)[order]]

@@ -1,12 +1,13 @@
-"""`ImageClassifier`: images in, class probabilities out, with attention."""
+"""`ImageClassifierBackbone` and `ImageClassifier`: images to pooled
+features with attention, and to class probabilities."""
 
-import keras
 import keras_hub
 from keras import layers
 from keras import ops
 from keras import saving
 
-from applications._classifier import RecipeDefaults
+from applications._classifier import Classifier
+from applications._task import dtype_policy
 from attention_zoo.layers import CBAM
 from attention_zoo.layers import AttentionPooling
 from attention_zoo.layers import ChannelAttention
@@ -18,8 +19,8 @@ AUGMENTATIONS = ("flip", "translate")
 
 
 @saving.register_keras_serializable(package="applications")
-class ImageClassifier(RecipeDefaults, keras.Model):
-    """An image classifier whose attention shows where it looked.
+class ImageClassifierBackbone(keras_hub.models.Backbone):
+    """Images in, attention-pooled features out.
 
     Images `(batch, height, width, channels)` in their own range (uint8
     0-255 or floats) are normalized per channel with the training set's
@@ -36,7 +37,7 @@ class ImageClassifier(RecipeDefaults, keras.Model):
       and CBAM-ResNet put it:
       `ChannelAttention` (squeeze-and-excitation, Hu et al. 2018),
       `SpatialAttention`, `CBAM` (Woo et al. 2018), or nothing. Global
-      average pooling and a softmax head follow.
+      average pooling follows.
     - `attention="multi_head"`: a small ViT-style encoder (Dosovitskiy et
       al. 2021): a 3x3 convolutional stem, non-overlapping
       `patch_size` patches projected to `widths[-1]`, learned positions
@@ -44,16 +45,15 @@ class ImageClassifier(RecipeDefaults, keras.Model):
       blocks of multi-head self-attention and a GELU MLP, then
       `AttentionPooling` over the patches.
 
-    `explain(images)` gives a map over the last feature grid of each
-    image: the spatial attention of the last block (`spatial`, `cbam`),
-    the patch weights of the pooling (`multi_head`), or for `se`, whose
-    attention weighs channels, not places, the residual branch's
-    activations averaged with the SE weights, `m = sum_c s_c relu(f_c) /
-    sum_c s_c` (where the channels SE favours are active). `none` has no
-    map.
+    Outputs a dict: `"features"` `(batch, dim)` and, except for `none`,
+    `"attention"`, a map `(batch, h, w)` over the last feature grid: the
+    spatial attention of the last block (`spatial`, `cbam`), the patch
+    weights of the pooling (`multi_head`), or for `se`, whose attention
+    weighs channels, not places, the residual branch's activations
+    averaged with the SE weights, `m = sum_c s_c relu(f_c) / sum_c s_c`
+    (where the channels SE favours are active).
 
     Args:
-        labels: the class names, class `i` being `labels[i]`.
         image_shape: `(height, width, channels)` of the inputs.
         mean, variance: per-channel statistics of the training images.
         attention: one of `ATTENTIONS`.
@@ -66,21 +66,19 @@ class ImageClassifier(RecipeDefaults, keras.Model):
         num_heads: heads of `multi_head`.
         reduction_ratio: channel bottleneck of SE and CBAM.
         augmentation: a tuple of names from `AUGMENTATIONS`.
-        dropout: dropout rate before the head (and in the ViT).
+        dropout: dropout rate of the ViT.
+        dtype: the dtype policy of the layers (kept in the config).
 
     Example:
 
-    >>> model = ImageClassifier(["a", "b"], (16, 16, 1), [0.5], [0.25],
-    ...                         widths=(8, 16))
-    >>> model.predict(np.zeros((2, 16, 16, 1)), verbose=0).shape
-    (2, 2)
+    >>> backbone = ImageClassifierBackbone((16, 16, 1), [0.5], [0.25],
+    ...                                    widths=(8, 16))
+    >>> tuple(backbone(np.zeros((2, 16, 16, 1)))["attention"].shape)
+    (2, 4, 4)
     """
-
-    recipe_module = "applications.image_classifier.recipe"
 
     def __init__(
         self,
-        labels,
         image_shape,
         mean,
         variance,
@@ -94,18 +92,13 @@ class ImageClassifier(RecipeDefaults, keras.Model):
         reduction_ratio=8,
         augmentation=("flip",),
         dropout=0.2,
+        dtype=None,
         **kwargs,
     ):
         if attention not in ATTENTIONS:
             raise ValueError(
                 f"`attention` must be one of {', '.join(ATTENTIONS)}; "
                 f"received attention={attention!r}."
-            )
-        labels = [str(label) for label in labels]
-        if len(labels) < 2 or len(set(labels)) != len(labels):
-            raise ValueError(
-                "`labels` must hold at least 2 distinct class names; "
-                f"received labels={labels!r}."
             )
         image_shape = tuple(int(size) for size in image_shape)
         if len(image_shape) != 3 or min(image_shape) < 1:
@@ -128,34 +121,30 @@ class ImageClassifier(RecipeDefaults, keras.Model):
                 f"{image_shape[:2]} for attention='multi_head'."
             )
 
-        images = keras.Input(image_shape, name="images")
-        x = layers.Normalization(
-            mean=list(mean), variance=list(variance), name="normalize"
-        )(images)
-        if "flip" in augmentation:
-            x = layers.RandomFlip("horizontal", name="random_flip")(x)
-        if "translate" in augmentation:
-            x = layers.RandomTranslation(
-                0.1, 0.1, fill_mode="constant", name="random_translation"
-            )(x)
-        if attention == "multi_head":
-            x, weights = _vision_transformer(
-                x, widths, depth, patch_size, num_heads, dropout
-            )
-        else:
-            x, weights = _residual_network(
-                x, attention, widths, blocks, stem_strides, reduction_ratio
-            )
-        x = layers.Dropout(dropout, name="head_dropout")(x)
-        probabilities = layers.Dense(
-            len(labels),
-            activation="softmax",
-            dtype="float32",
-            name="probabilities",
-        )(x)
-        super().__init__(inputs=images, outputs=probabilities, **kwargs)
+        with dtype_policy(dtype):
+            images = layers.Input(image_shape, name="images")
+            x = layers.Normalization(
+                mean=list(mean), variance=list(variance), name="normalize"
+            )(images)
+            if "flip" in augmentation:
+                x = layers.RandomFlip("horizontal", name="random_flip")(x)
+            if "translate" in augmentation:
+                x = layers.RandomTranslation(
+                    0.1, 0.1, fill_mode="constant", name="random_translation"
+                )(x)
+            if attention == "multi_head":
+                features, weights = _vision_transformer(
+                    x, widths, depth, patch_size, num_heads, dropout
+                )
+            else:
+                features, weights = _residual_network(
+                    x, attention, widths, blocks, stem_strides, reduction_ratio
+                )
+        outputs = {"features": features}
+        if weights is not None:
+            outputs["attention"] = weights
+        super().__init__(inputs=images, outputs=outputs, dtype=dtype, **kwargs)
 
-        self.labels = labels
         self.image_shape = image_shape
         self.mean = [float(value) for value in mean]
         self.variance = [float(value) for value in variance]
@@ -169,18 +158,10 @@ class ImageClassifier(RecipeDefaults, keras.Model):
         self.reduction_ratio = reduction_ratio
         self.augmentation = tuple(augmentation)
         self.dropout = dropout
-        # Untracked (plain __dict__): not a layer, not saved.
-        self.__dict__["_explainer"] = (
-            None
-            if weights is None
-            else keras.Model(images, [probabilities, weights])
-        )
 
     def get_config(self):
         return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "labels": list(self.labels),
+            **super().get_config(),
             "image_shape": list(self.image_shape),
             "mean": list(self.mean),
             "variance": list(self.variance),
@@ -196,26 +177,44 @@ class ImageClassifier(RecipeDefaults, keras.Model):
             "dropout": self.dropout,
         }
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+
+@saving.register_keras_serializable(package="applications")
+class ImageClassifier(Classifier):
+    """An image classifier whose attention shows where it looked.
+
+    `ImageClassifierPreprocessor` turns image files (or arrays) into
+    arrays of the model's image shape, the `ImageClassifierBackbone`
+    pools them with attention, and a softmax layer gives the class
+    probabilities. `explain(images)` returns the backbone's attention map
+    `(n, h, w)` with the probabilities (not for `attention="none"`).
+    `compile()` with no arguments applies AdamW at `learning_rate` with
+    `weight_decay`, cross-entropy with label smoothing, and accuracy,
+    macro precision, recall, F1 and PR-AUC.
+
+    Args:
+        backbone: an `ImageClassifierBackbone`.
+        preprocessor: an `ImageClassifierPreprocessor` of the same
+            `image_shape`, or `None` (arrays only).
+        labels: the class names, class `i` being `labels[i]`.
+        dropout: dropout rate before the softmax layer.
+
+    Example:
+
+    >>> backbone = ImageClassifierBackbone((16, 16, 1), [0.5], [0.25],
+    ...                                    widths=(8, 16))
+    >>> preprocessor = ImageClassifierPreprocessor((16, 16, 1))
+    >>> model = ImageClassifier(backbone, preprocessor, ["a", "b"])
+    >>> model.predict(np.zeros((2, 16, 16, 1)), verbose=0).shape
+    (2, 2)
+    """
+
+    learning_rate = 3e-3
+    weight_decay = 0.05
+    label_smoothing = 0.1
 
     @property
-    def has_attention_map(self):
-        return self._explainer is not None
-
-    def explain(self, images, batch_size=64, verbose=0):
-        """`(probabilities, maps)`: class probabilities `(n, classes)` and
-        attention maps `(n, h, w)` over the last feature grid (see the
-        class docstring). Raises `ValueError` for `attention="none"`."""
-        if self._explainer is None:
-            raise ValueError(
-                "attention='none' has no attention map; train with "
-                "attention cbam, se, spatial or multi_head to explain."
-            )
-        return self._explainer.predict(
-            images, batch_size=batch_size, verbose=verbose
-        )
+    def image_shape(self):
+        return self.backbone.image_shape
 
 
 def _conv_bn(x, filters, strides, name, activation=True):

@@ -13,8 +13,8 @@ Examples (from the repository root):
 
 import sys
 
-from applications._cli import main
-from applications.text_classifier.recipe import APPLICATION
+from applications._runner import main
+from applications.text_classifier.cli import APPLICATION
 
 if __name__ == "__main__":
     sys.exit(main(APPLICATION))

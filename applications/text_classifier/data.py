@@ -17,23 +17,23 @@
 Labels are strings; any number of classes. A source without a test split
 (a CSV, or a folder without `test/`) is split with a seeded shuffle
 (`test_fraction`), unless `test_data` names a held-out file or folder in
-one of the same formats. Bad input raises `UsageError` with one line that
-says what was wrong and what is expected.
+one of the same formats (`applications._splits`, the policy all
+applications share). Bad input raises `DataError` with one line that says
+what was wrong and what is expected.
 """
 
 import csv
 import io
-import random
-import re
 import tarfile
 import zipfile
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
+import numpy as np
 
-from applications._cli import UsageError
+from applications._splits import split_labelled
+from applications._splits import take
+from applications.errors import DataError
 
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 SPLITS = ("train", "test")
@@ -43,58 +43,6 @@ TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 LAYOUT = "train/<label>/*.txt and test/<label>/*.txt"
 
 
-@dataclass
-class TextData:
-    """Texts and string labels of a training and a test split."""
-
-    train_texts: list
-    train_labels: list
-    test_texts: list
-    test_labels: list
-
-    @property
-    def labels(self):
-        """The sorted distinct training labels (class `i` is `labels[i]`)."""
-        return sorted(set(self.train_labels))
-
-
-# Words -----------------------------------------------------------------------
-
-_LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_APOSTROPHE = re.compile(r"['\u2019`]")
-_PUNCTUATION = re.compile(r"[^\w\s]|_")
-
-
-def standardize(text):
-    """Lowercase; `<br />` and punctuation become spaces, apostrophes go
-    (`don't` -> `dont`), whitespace runs become one space.
-
-    >>> standardize("Don't miss it!<br />A GREAT film.")
-    'dont miss it a great film'
-    """
-    text = _LINE_BREAK.sub(" ", str(text).lower())
-    text = _APOSTROPHE.sub("", text)
-    return " ".join(_PUNCTUATION.sub(" ", text).split())
-
-
-def split_words(text):
-    """The words of `text`, as the model's vocabulary sees them."""
-    return standardize(text).split()
-
-
-def build_vocabulary(texts, max_size):
-    """The `max_size` most frequent words of `texts`, most frequent first
-    (ties in order of first appearance).
-
-    >>> build_vocabulary(["a b b", "c b a"], 2)
-    ['b', 'a']
-    """
-    counts = Counter()
-    for text in texts:
-        counts.update(split_words(text))
-    return [word for word, _ in counts.most_common(max_size)]
-
-
 # Readers ---------------------------------------------------------------------
 
 
@@ -102,7 +50,7 @@ def _decode(raw, where):
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise UsageError(f"{where} is not UTF-8 text ({error})") from error
+        raise DataError(f"{where} is not UTF-8 text ({error})") from error
 
 
 def _layout_entry(parts):
@@ -119,13 +67,13 @@ def _collect(entries, source):
     """Groups `(root, split, label, read)` entries by split; one root."""
     roots = {entry[0] for entry in entries}
     if not roots:
-        raise UsageError(
+        raise DataError(
             f"{source} has no text files in the expected layout {LAYOUT} "
             "(one text per file, the folder name is its label)"
         )
     if len(roots) > 1:
         shown = ", ".join(sorted("/".join(r) or "." for r in roots)[:3])
-        raise UsageError(
+        raise DataError(
             f"{source} holds more than one {LAYOUT} tree ({shown}); "
             "expected exactly one"
         )
@@ -170,7 +118,7 @@ def read_archive(path):
                         text = _decode(raw, f"{path}:{member.name}")
                         entries.append((*entry, lambda t=text: t))
     except (tarfile.TarError, zipfile.BadZipFile, EOFError) as error:
-        raise UsageError(
+        raise DataError(
             f"{path} is not a readable {''.join(path.suffixes[-2:])} archive "
             f"({error}); expected a .tar.gz, .tgz, .tar or .zip holding "
             f"{LAYOUT}"
@@ -187,7 +135,7 @@ def read_table(path):
     columns = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in ("text", "label") if name not in columns]
     if missing:
-        raise UsageError(
+        raise DataError(
             f"{path} has no {' and no '.join(repr(m) for m in missing)} "
             f"column (header: {', '.join(columns) or 'none'}); expected a "
             "header row with 'text' and 'label' columns"
@@ -198,14 +146,14 @@ def read_table(path):
         for row in reader:
             text, label = row.get("text"), row.get("label")
             if text is None or label is None or not label.strip():
-                raise UsageError(
+                raise DataError(
                     f"{path} line {reader.line_num}: a row without a text "
                     "or a label; expected every row to have both"
                 )
             texts.append(text)
             labels.append(label.strip())
     except csv.Error as error:
-        raise UsageError(f"{path} is not valid CSV/TSV ({error})") from error
+        raise DataError(f"{path} is not valid CSV/TSV ({error})") from error
     return texts, labels
 
 
@@ -218,14 +166,14 @@ def download_imdb():
     return path / "aclImdb" if (path / "aclImdb").is_dir() else path
 
 
-def read_source(path, flag="--data"):
+def read_source(path):
     """`{"train": (texts, labels), "test": (texts, labels) or None}`."""
     if str(path) == "imdb":
         return read_folder(download_imdb())
     path = Path(path)
     if not path.exists():
-        raise UsageError(
-            f"{flag} {path} does not exist; expected a folder ({LAYOUT}), "
+        raise DataError(
+            f"{path} does not exist; expected a folder ({LAYOUT}), "
             "a .tar.gz/.zip of one, a .csv/.tsv file with text,label "
             "columns, or 'imdb'"
         )
@@ -238,24 +186,14 @@ def read_source(path, flag="--data"):
         if path.suffix.lower() in TABLE_SUFFIXES:
             return {"train": read_table(path), "test": None}
     except PermissionError as error:
-        raise UsageError(
-            f"{flag} {path} cannot be read ({error.strerror})"
-        ) from error
+        raise DataError(f"{path} cannot be read ({error.strerror})") from error
     except IsADirectoryError as error:
-        raise UsageError(f"{flag} {path}: {error}") from error
-    raise UsageError(
-        f"{flag} {path} has an unknown format; expected a folder "
+        raise DataError(f"{path}: {error}") from error
+    raise DataError(
+        f"{path} has an unknown format; expected a folder "
         f"({LAYOUT}), a .tar.gz/.tgz/.tar/.zip archive of one, or a "
         ".csv/.tsv file"
     )
-
-
-def _sample(texts, labels, limit, rng):
-    order = list(range(len(texts)))
-    rng.shuffle(order)
-    if limit is not None:
-        order = order[:limit]
-    return [texts[i] for i in order], [labels[i] for i in order]
 
 
 def _as_pair(split):
@@ -271,7 +209,9 @@ def load(
     max_examples=None,
     seed=1337,
 ):
-    """Reads `path` (see the module docstring) into a `TextData`.
+    """Reads `path` (see the module docstring) into a `LabelledData`
+    (`x_train`, `x_test`: lists of texts; `labels`: the sorted distinct
+    training labels).
 
     Args:
         path: the data, or `"imdb"`.
@@ -282,59 +222,20 @@ def load(
         max_examples: at most this many training and this many test
             examples (a seeded sample), for quick runs.
         seed: seed of the shuffles.
-
-    Returns:
-        A `TextData`, both splits shuffled.
     """
-    rng = random.Random(seed)
     source = read_source(path)
-    train_texts, train_labels = _as_pair(source["train"])
+    test = source["test"] if source["test"] and source["test"][0] else None
     if test_data is not None:
-        held = read_source(test_data, flag="--test-data")
-        test_texts, test_labels = _as_pair(held["test"] or held["train"])
-        where = f"--test-data {test_data}"
-    elif source["test"] is not None and source["test"][0]:
-        test_texts, test_labels = source["test"]
-        where = f"the test split of {path}"
-    else:
-        train_texts, train_labels = _sample(
-            train_texts, train_labels, None, rng
-        )
-        cut = round(len(train_texts) * (1 - test_fraction))
-        test_texts, test_labels = train_texts[cut:], train_labels[cut:]
-        train_texts, train_labels = train_texts[:cut], train_labels[:cut]
-        where = f"the held-out {test_fraction:g} of {path}"
-    if not train_texts:
-        raise UsageError(
-            f"--data {path} has no training examples; expected at least "
-            "one text per label"
-        )
-    if not test_texts:
-        raise UsageError(
-            f"{where} has no examples; give --test-data or more data"
-        )
-    data = TextData(
-        *_sample(train_texts, train_labels, max_examples, rng),
-        *_sample(test_texts, test_labels, max_examples, rng),
+        held = read_source(test_data)
+        test = _as_pair(held["test"] or held["train"])
+    return split_labelled(
+        _as_pair(source["train"]),
+        test,
+        test_fraction=test_fraction,
+        max_examples=max_examples,
+        seed=seed,
+        source=str(path),
     )
-    check_labels(data, path, where)
-    return data
-
-
-def check_labels(data, path, where):
-    known = set(data.train_labels)
-    if len(known) < 2:
-        raise UsageError(
-            f"--data {path} has {len(known)} label(s) in training "
-            f"({', '.join(map(repr, sorted(known)))}); expected at least 2"
-        )
-    unseen = sorted(set(data.test_labels) - known)
-    if unseen:
-        raise UsageError(
-            f"label(s) {', '.join(map(repr, unseen[:5]))} of {where} never "
-            f"occur in the training data; expected every test label among "
-            f"the training labels ({', '.join(map(repr, sorted(known)))})"
-        )
 
 
 def load_test(path, max_examples=None, seed=1337):
@@ -342,7 +243,8 @@ def load_test(path, max_examples=None, seed=1337):
     (folder, archive, `imdb`), else all of it (CSV/TSV)."""
     source = read_source(path)
     texts, labels = _as_pair(source["test"] or source["train"])
-    texts, labels = _sample(texts, labels, max_examples, random.Random(seed))
     if not texts:
-        raise UsageError(f"--data {path} has no examples to evaluate")
-    return texts, labels
+        raise DataError(f"{path} has no examples to evaluate")
+    order = np.random.default_rng(seed).permutation(len(texts))
+    order = order[:max_examples]
+    return take(texts, order), take(labels, order)

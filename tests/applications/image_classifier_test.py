@@ -18,12 +18,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from applications import _cli
+from applications._runner import main
 from applications.image_classifier import ATTENTIONS
 from applications.image_classifier import ImageClassifier
+from applications.image_classifier import ImageClassifierBackbone
+from applications.image_classifier import ImageClassifierPreprocessor
 from applications.image_classifier import data
 from applications.image_classifier import recipe
-from applications.image_classifier.recipe import APPLICATION
+from applications.image_classifier.cli import APPLICATION
+from tests.application_harness import run_application_test
+from tests.application_harness import train_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 FASHION = ROOT.parent / "shared" / "data" / "fashion-mnist"
@@ -76,19 +80,26 @@ def write_folder(root, images, names, split="train"):
         Image.fromarray(image).save(path)
 
 
-def tiny(splits, attention, **kwargs):
+def tiny(splits, attention, dropout=0.2, **kwargs):
     """A small model of `attention` for `splits`, compiled op by op."""
     mean, variance = splits.statistics()
-    model = ImageClassifier(
-        splits.labels,
-        splits.x_train.shape[1:],
+    image_shape = splits.x_train.shape[1:]
+    backbone = ImageClassifierBackbone(
+        image_shape,
         mean,
         variance,
         attention=attention,
         widths=(8, 16),
         depth=1,
         patch_size=7,
+        dropout=dropout,
         **kwargs,
+    )
+    model = ImageClassifier(
+        backbone,
+        ImageClassifierPreprocessor(image_shape),
+        splits.labels,
+        dropout,
     )
     # No metrics and no XLA: a tiny run is quicker op by op than compiled.
     model.compile(metrics=[], jit_compile=False)
@@ -146,9 +157,13 @@ def test_augmentation_acts_in_training_only():
         splits, "spatial", augmentation=("flip", "translate"), dropout=0.0
     )
     plain = tiny(splits, "spatial", augmentation=(), dropout=0.0)
-    for layer in model.layers:
+    for layer in model.backbone.layers:
         if layer.weights and not layer.name.startswith("random"):
-            plain.get_layer(layer.name).set_weights(layer.get_weights())
+            plain.backbone.get_layer(layer.name).set_weights(
+                layer.get_weights()
+            )
+    head = model.get_layer("probabilities").get_weights()
+    plain.get_layer("probabilities").set_weights(head)
     images = splits.x_train.astype("float32")
     inference = keras.ops.convert_to_numpy(model(images, training=False))
     np.testing.assert_allclose(
@@ -170,22 +185,25 @@ def test_normalization_uses_the_training_statistics():
     assert mean == pytest.approx([x.mean()])
     assert variance == pytest.approx([x.var()])
     model = recipe.build(splits, attention="none", widths=(8,))
-    normalized = model.get_layer("normalize")(x[..., None].astype("float32"))
+    normalized = model.backbone.get_layer("normalize")(
+        x[..., None].astype("float32")
+    )
     normalized = keras.ops.convert_to_numpy(normalized)
     assert abs(normalized.mean()) < 1e-3
     assert normalized.std() == pytest.approx(1.0, abs=1e-3)
 
 
 def test_constructor_errors_name_the_argument():
-    args = (["a", "b"], (28, 28, 1), [0.0], [1.0])
+    args = ((28, 28, 1), [0.0], [1.0])
     with pytest.raises(ValueError, match="attention"):
-        ImageClassifier(*args, attention="bogus")
+        ImageClassifierBackbone(*args, attention="bogus")
     with pytest.raises(ValueError, match="augmentation"):
-        ImageClassifier(*args, augmentation=("rotate",))
+        ImageClassifierBackbone(*args, augmentation=("rotate",))
     with pytest.raises(ValueError, match="patch_size"):
-        ImageClassifier(*args, attention="multi_head", patch_size=5)
+        ImageClassifierBackbone(*args, attention="multi_head", patch_size=5)
+    backbone = ImageClassifierBackbone(*args, widths=(8,))
     with pytest.raises(ValueError, match="labels"):
-        ImageClassifier(["a"], (28, 28, 1), [0.0], [1.0])
+        ImageClassifier(backbone, None, ["a"])
 
 
 # Data ------------------------------------------------------------------------
@@ -302,7 +320,7 @@ def test_odd_images_train_and_draw(tmp_path, capsys):
         "1",
         "--quiet",
     ]
-    assert _cli.main(APPLICATION, argv) == 0, capsys.readouterr().err
+    assert main(APPLICATION, argv) == 0, capsys.readouterr().err
     assert "warning" not in capsys.readouterr().err
     assert (output / "model.keras").is_file()
     assert len(list((output / "attention").glob("*.png"))) == 5
@@ -318,13 +336,11 @@ def home(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory, home):
-    output = tmp_path_factory.mktemp("cli") / "run"
-    result = run_cli(
-        "train",
+    return train_cli(
+        APPLICATION,
+        tmp_path_factory.mktemp("cli") / "run",
         "--data",
         "fashion_mnist",
-        "--output",
-        str(output),
         "--attention",
         "spatial",
         "--epochs",
@@ -333,25 +349,22 @@ def trained_run(tmp_path_factory, home):
         "48",
         "--batch-size",
         "16",
-        "--quiet",
-        home=home,
+        env={"KERAS_HOME": str(home)},
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return output
 
 
 def test_train_writes_the_run_files_and_overlays(trained_run):
     metrics = json.loads((trained_run / "metrics.json").read_text())
     assert metrics["attention"] == "spatial"
     assert metrics["epochs"] == 1
-    assert metrics["examples"] == {"train": 48, "test": 48}
+    assert metrics["examples"] == {"train": 43, "validation": 5, "test": 48}
     assert metrics["labels"] == list(LABELS)
     assert metrics["image_shape"] == [28, 28, 1]
     assert metrics["augmentation"] == "flip"
     for key in ("accuracy", "precision", "recall", "f1"):
         assert 0.0 <= metrics["test"][key] <= 1.0
     pictures = sorted((trained_run / "attention").glob("*.png"))
-    assert len(pictures) == recipe.ATTENTION_PICTURES
+    assert len(pictures) == APPLICATION.attention_pictures
     assert all(p.stat().st_size > 1000 for p in pictures)
 
 
@@ -457,11 +470,25 @@ def bad_inputs(tmp_path, trained_run):
     ]
 
 
-def test_every_bad_input_gives_exit_status_2(tmp_path, trained_run, capsys):
-    for argv, message in bad_inputs(tmp_path, trained_run):
-        status = _cli.main(APPLICATION, argv)
-        err = capsys.readouterr().err.strip()
-        assert status == 2, (argv, err)
-        assert len(err.splitlines()) == 1, err
-        assert err.startswith("error: ") and message in err, (argv, err)
-    assert not (tmp_path / "new").exists()  # nothing written
+def test_the_application_harness(tmp_path, trained_run, home, capsys):
+    x, y = fashion(16)
+    splits = data.ImageData(x[..., None], y, x[..., None], y, list(LABELS))
+    paths = []
+    for i in range(2):
+        paths.append(str(tmp_path / f"image{i}.png"))
+        Image.fromarray(x[i]).save(paths[-1])
+    np.savez(tmp_path / "test.npz", x_train=x, y_train=y, labels=LABELS)
+    lines = run_application_test(
+        APPLICATION,
+        lambda: tiny(splits, "cbam"),
+        splits.x_train,
+        y,
+        paths,
+        tmp_path,
+        capsys,
+        run=trained_run,
+        evaluate_argv=["--data", str(tmp_path / "test.npz")],
+        bad_inputs=bad_inputs(tmp_path, trained_run),
+        env={"KERAS_HOME": str(home)},
+    )
+    assert [line["input"] for line in lines] == paths

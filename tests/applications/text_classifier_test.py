@@ -18,11 +18,19 @@ import keras
 import numpy as np
 import pytest
 
-from applications import _cli
+from applications._runner import commands
+from applications._runner import main
+from applications._runner.run_directory import WORK_DIR
 from applications.text_classifier import ATTENTIONS
 from applications.text_classifier import TextClassifier
+from applications.text_classifier import TextClassifierBackbone
+from applications.text_classifier import TextClassifierPreprocessor
 from applications.text_classifier import data
-from applications.text_classifier.recipe import APPLICATION
+from applications.text_classifier.cli import APPLICATION
+from applications.text_classifier.preprocessor import build_vocabulary
+from applications.text_classifier.preprocessor import split_words
+from tests.application_harness import run_application_test
+from tests.application_harness import train_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "imdb_sample"
@@ -46,6 +54,23 @@ def run_cli(*argv, timeout=300):
         timeout=timeout,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
+
+
+def tiny(vocabulary, labels, attention="bahdanau", sequence_length=48):
+    """A small `TextClassifier`, compiled op by op without metrics (a
+    tiny run is quicker so; the recipe's defaults are checked in
+    test_compile_defaults_come_from_the_task)."""
+    preprocessor = TextClassifierPreprocessor(vocabulary, sequence_length)
+    backbone = TextClassifierBackbone(
+        preprocessor.vocabulary_size,
+        attention=attention,
+        sequence_length=sequence_length,
+        embedding_dim=16,
+        hidden_dim=16,
+    )
+    model = TextClassifier(backbone, preprocessor, labels)
+    model.compile(metrics=[], jit_compile=False)
+    return model
 
 
 def snapshot(folder):
@@ -77,11 +102,14 @@ def write_csv(path, header, rows, delimiter=","):
 # Model -----------------------------------------------------------------------
 
 
-def test_vectorize_uses_the_vocabulary():
-    model = TextClassifier(["good", "film"], ["neg", "pos"], sequence_length=5)
-    ids = model.vectorize(["Good FILM, good!<br />unseen", ""])
+def test_preprocessor_uses_the_vocabulary():
+    preprocessor = TextClassifierPreprocessor(["good", "film"], 5)
+    ids = preprocessor(["Good FILM, good!<br />unseen", ""])
     np.testing.assert_array_equal(ids, [[2, 3, 2, 1, 0], [0, 0, 0, 0, 0]])
-    assert model.words("Don't stop") == ["dont", "stop"]
+    assert preprocessor.words("Don't stop") == ["dont", "stop"]
+    assert split_words("Don't stop") == ["dont", "stop"]
+    ids = np.ones((2, 5), "int32")
+    assert preprocessor(ids) is ids  # ids pass through
 
 
 @pytest.mark.parametrize("attention", ATTENTIONS)
@@ -89,17 +117,7 @@ def test_variant_fits_saves_and_predicts_raw_text(attention, tmp_path):
     texts, labels = reviews(count=32)
     y = np.array([int(label == "pos") for label in labels])
     keras.utils.set_random_seed(1)
-    model = TextClassifier(
-        data.build_vocabulary(texts, 500),
-        ["neg", "pos"],
-        attention=attention,
-        sequence_length=48,
-        embedding_dim=16,
-        hidden_dim=16,
-    )
-    # No metrics and no XLA: a tiny run is quicker op by op than compiled
-    # (the recipe's defaults are checked in test_compile_defaults).
-    model.compile(metrics=[], jit_compile=False)
+    model = tiny(build_vocabulary(texts, 500), ["neg", "pos"], attention)
     history = model.fit(texts, y, batch_size=16, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     assert history.history["loss"][0] > 0.0
@@ -131,8 +149,10 @@ def test_variant_fits_saves_and_predicts_raw_text(attention, tmp_path):
     )
 
 
-def test_compile_defaults_come_from_the_recipe():
-    model = TextClassifier(["good"], ["a", "b", "c"], sequence_length=4)
+def test_compile_defaults_come_from_the_task():
+    preprocessor = TextClassifierPreprocessor(["good"], 4)
+    backbone = TextClassifierBackbone(3, sequence_length=4)
+    model = TextClassifier(backbone, preprocessor, ["a", "b", "c"])
     model.compile()
     assert type(model.optimizer).__name__ == "AdamW"
     assert model.optimizer.global_clipnorm == 1.0
@@ -143,10 +163,18 @@ def test_compile_defaults_come_from_the_recipe():
 
 
 def test_constructor_errors_name_the_argument():
+    preprocessor = TextClassifierPreprocessor(["a"], 4)
     with pytest.raises(ValueError, match="attention"):
-        TextClassifier(["a"], ["x", "y"], attention="bogus")
+        TextClassifierBackbone(3, attention="bogus", sequence_length=4)
+    backbone = TextClassifierBackbone(3, sequence_length=4)
     with pytest.raises(ValueError, match="labels"):
-        TextClassifier(["a"], ["x"])
+        TextClassifier(backbone, preprocessor, ["x"])
+    with pytest.raises(ValueError, match="sequence_length"):
+        TextClassifier(
+            backbone, TextClassifierPreprocessor(["a"], 8), ["x", "y"]
+        )
+    with pytest.raises(ValueError, match="out-of-vocabulary"):
+        TextClassifierPreprocessor(["a", "[UNK]"])
 
 
 # Data ------------------------------------------------------------------------
@@ -175,8 +203,9 @@ def test_folder_archives_and_tables_give_the_same_reviews(tmp_path):
         tmp_path / "reviews.zip",
     ):
         loaded = data.load(source, seed=3)
-        assert sorted(zip(loaded.train_texts, loaded.train_labels)) == expected
-        assert sorted(loaded.test_texts) == sorted(test_texts)
+        names = [loaded.labels[i] for i in loaded.y_train]
+        assert sorted(zip(loaded.x_train, names)) == expected
+        assert sorted(loaded.x_test) == sorted(test_texts)
         assert loaded.labels == ["neg", "pos"]
 
     rows = list(zip(texts, labels))
@@ -187,11 +216,11 @@ def test_folder_archives_and_tables_give_the_same_reviews(tmp_path):
         delimiter="\t",
     )
     loaded = data.load(tmp_path / "reviews.tsv", test_fraction=0.25, seed=3)
-    assert (len(loaded.train_texts), len(loaded.test_texts)) == (18, 6)
-    assert sorted(loaded.train_texts + loaded.test_texts) == sorted(texts)
+    assert (len(loaded.x_train), len(loaded.x_test)) == (18, 6)
+    assert sorted(loaded.x_train + loaded.x_test) == sorted(texts)
 
     capped = data.load(tree, max_examples=5, seed=3)
-    assert (len(capped.train_texts), len(capped.test_texts)) == (5, 5)
+    assert (len(capped.x_train), len(capped.x_test)) == (5, 5)
 
 
 def test_any_number_of_string_labels(tmp_path):
@@ -212,15 +241,13 @@ def test_any_number_of_string_labels(tmp_path):
 
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory):
-    output = tmp_path_factory.mktemp("cli") / "run"
-    result = run_cli(
-        "train",
+    return train_cli(
+        APPLICATION,
+        tmp_path_factory.mktemp("cli") / "run",
         "--data",
         str(TRAIN_CSV),
         "--test-data",
         str(TEST_CSV),
-        "--output",
-        str(output),
         "--attention",
         "luong",
         "--epochs",
@@ -229,21 +256,20 @@ def trained_run(tmp_path_factory):
         "40",
         "--sequence-length",
         "64",
-        "--quiet",
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return output
 
 
 def test_train_writes_the_run_files(trained_run):
     names = {p.name for p in trained_run.iterdir()}
     assert {"model.keras", "metrics.json", "history.csv", "attention"} <= names
-    assert not (trained_run / _cli.WORK_DIR).exists()
+    assert not (trained_run / WORK_DIR).exists()
     metrics = json.loads((trained_run / "metrics.json").read_text())
     assert metrics["attention"] == "luong"
     assert metrics["epochs"] == 1
     assert metrics["backend"] == keras.backend.backend()
-    assert metrics["examples"] == {"train": 40, "test": 40}
+    # 40 training examples, the last tenth of them validating.
+    assert metrics["examples"] == {"train": 36, "validation": 4, "test": 40}
+    assert metrics["monitor"] == "val_loss"
     assert metrics["train_seconds"] > 0
     for key in ("accuracy", "precision", "recall", "f1"):
         assert 0.0 <= metrics["test"][key] <= 1.0
@@ -272,6 +298,9 @@ def test_evaluate_prints_the_metrics_of_the_saved_model(trained_run):
     predicted = np.argmax(model.predict(texts, verbose=0), axis=1)
     truth = np.array([model.labels.index(label) for label in labels])
     assert metrics["accuracy"] == pytest.approx(np.mean(predicted == truth))
+    assert set(metrics) == set(
+        json.loads((trained_run / "metrics.json").read_text())["test"]
+    )
     assert set(metrics) >= {"accuracy", "precision", "recall", "f1"}
 
 
@@ -341,17 +370,38 @@ def bad_inputs(tmp_path, trained_run):
             "could not be loaded",
         ),
         (["predict", "--model", model], "at least one INPUT"),
+        (
+            ["predict", "--model", model, "--input-file", "missing.txt"],
+            "cannot be read",
+        ),
     ]
 
 
-def test_every_bad_input_gives_exit_status_2(tmp_path, trained_run, capsys):
-    for argv, message in bad_inputs(tmp_path, trained_run):
-        status = _cli.main(APPLICATION, argv)
-        err = capsys.readouterr().err.strip()
-        assert status == 2, (argv, err)
-        assert len(err.splitlines()) == 1, err
-        assert err.startswith("error: ") and message in err, (argv, err)
-    assert not (tmp_path / "new").exists()  # nothing written
+def test_the_application_harness(tmp_path, trained_run, capsys):
+    texts, labels = reviews(count=16)
+    y = np.array([int(label == "pos") for label in labels])
+    vocabulary = build_vocabulary(texts, 300)
+    lines = run_application_test(
+        APPLICATION,
+        lambda: tiny(vocabulary, ["neg", "pos"], sequence_length=32),
+        texts,
+        y,
+        ["A wonderful, moving film.", "Dull plot and terrible acting."],
+        tmp_path,
+        capsys,
+        run=trained_run,
+        evaluate_argv=["--data", str(TEST_CSV), "--max-examples", "20"],
+        bad_inputs=bad_inputs(tmp_path, trained_run),
+    )
+    assert [line["input"] for line in lines][0] == "A wonderful, moving film."
+
+
+def test_export_is_refused_until_it_exists(trained_run, tmp_path, capsys):
+    model = str(trained_run / "model.keras")
+    argv = ["export", "--model", model, "--output", str(tmp_path / "out")]
+    assert main(APPLICATION, argv) == 2
+    assert "export is not available" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_refused_output_leaves_the_earlier_run_untouched(trained_run, capsys):
@@ -363,7 +413,7 @@ def test_a_refused_output_leaves_the_earlier_run_untouched(trained_run, capsys):
         # --overwrite reads the data before it touches anything.
         (["--overwrite", "--test-data", "missing.csv"], "does not exist"),
     ]:
-        assert _cli.main(APPLICATION, common + extra) == 2
+        assert main(APPLICATION, common + extra) == 2
         assert message in capsys.readouterr().err
         assert snapshot(trained_run) == before
 
@@ -391,29 +441,29 @@ def test_resume_continues_a_stopped_run(tmp_path, monkeypatch, capsys):
         "32",
         "--quiet",
     ]
-    standard = _cli.zoo_callbacks.standard
+    standard = commands.zoo_callbacks.standard
     monkeypatch.setattr(
-        _cli.zoo_callbacks,
+        commands.zoo_callbacks,
         "standard",
         lambda *a, **k: standard(*a, **k) + [_Stop()],
     )
     with pytest.raises(KeyboardInterrupt):
-        _cli.main(APPLICATION, argv)
+        main(APPLICATION, argv)
     monkeypatch.undo()
-    assert (output / _cli.WORK_DIR / "backup").is_dir()
+    assert (output / WORK_DIR / "backup").is_dir()
     assert not (output / "model.keras").exists()
 
-    assert _cli.main(APPLICATION, argv) == 2  # not without --resume
+    assert main(APPLICATION, argv) == 2  # not without --resume
     assert "--resume" in capsys.readouterr().err
     assert (
-        _cli.main(
+        main(
             APPLICATION,
             ["train", "--output", str(output), "--resume", "--quiet"],
         )
         == 0
     )
     metrics = json.loads((output / "metrics.json").read_text())
-    assert metrics["epochs"] == 2 and metrics["examples"]["train"] == 24
+    assert metrics["epochs"] == 2 and metrics["examples"]["train"] == 21
     with open(output / "history.csv") as file:
         assert [row["epoch"] for row in csv.DictReader(file)] == ["0", "1"]
-    assert not (output / _cli.WORK_DIR).exists()
+    assert not (output / WORK_DIR).exists()

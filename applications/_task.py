@@ -1,0 +1,130 @@
+"""The shape of every application model, after KerasHub's tasks.
+
+A task is a `backbone` (the attention network: ids or pixels in, features
+out, a `keras_hub.models.Backbone`, whose config keeps the dtype policy),
+a `preprocessor` (raw inputs to what the backbone takes, saved in the
+task's config, so that a `.keras` file maps raw inputs to outputs on every
+backend) and a head, with compile defaults: `compile()` with no arguments
+applies `default_optimizer()`, `default_loss()` and `default_metrics()`.
+
+Why not `keras_hub.models.Task` itself: its `fit`/`predict` run the
+preprocessor inside a `tf.data` pipeline, which wants TensorFlow string
+ops; our preprocessors are plain Python (any backend, no TensorFlow at
+prediction time), so `Task` applies them before handing arrays to Keras.
+"""
+
+import contextlib
+
+import keras
+from keras import saving
+
+
+@contextlib.contextmanager
+def dtype_policy(dtype):
+    """Layers created inside take the dtype policy `dtype` (if given), as
+    KerasHub backbones pass `dtype=` to each of their layers."""
+    if dtype is None:
+        yield
+        return
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(keras.dtype_policies.get(dtype))
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+class Task(keras.Model):
+    """A functional model of `backbone`, `preprocessor` and a head.
+
+    Subclasses build the graph and call `super().__init__(inputs=...,
+    outputs=...)`; `fit`, `evaluate`, `predict` and `explain` take raw
+    inputs (whatever `preprocessor` maps), arrays the backbone takes, or a
+    `tf.data.Dataset`/`keras.utils.PyDataset` of them.
+    """
+
+    def __init__(self, *args, backbone, preprocessor, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Untracked (plain __dict__): the backbone is a layer of the
+        # graph already, the preprocessor no layer at all.
+        self.__dict__["backbone"] = backbone
+        self.__dict__["preprocessor"] = preprocessor
+        self.dtype_policy = backbone.dtype_policy
+
+    # Compile defaults ------------------------------------------------------
+
+    def default_optimizer(self):
+        raise NotImplementedError
+
+    def default_loss(self):
+        raise NotImplementedError
+
+    def default_metrics(self):
+        return []
+
+    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
+        if isinstance(optimizer, str) and optimizer == "auto":
+            optimizer = self.default_optimizer()
+        if isinstance(loss, str) and loss == "auto":
+            loss = self.default_loss()
+        if isinstance(metrics, str) and metrics == "auto":
+            metrics = self.default_metrics()
+        super().compile(
+            optimizer=optimizer, loss=loss, metrics=metrics, **kwargs
+        )
+
+    def compile_from_config(self, config):
+        # Keras skips compiling a loaded model whose `compile` is
+        # overridden; ours takes the standard arguments, so do it.
+        config = saving.deserialize_keras_object(config)
+        self.compile(**config)
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
+    # Raw inputs ------------------------------------------------------------
+
+    def preprocess(self, x):
+        """What the backbone takes, of raw inputs (or `x` unchanged)."""
+        if self.preprocessor is None:
+            return x
+        return self.preprocessor(x)
+
+    def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
+        if isinstance(validation_data, tuple):
+            validation_data = (
+                self.preprocess(validation_data[0]),
+                *validation_data[1:],
+            )
+        return super().fit(
+            self.preprocess(x),
+            y,
+            *args,
+            validation_data=validation_data,
+            **kwargs,
+        )
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        return super().evaluate(self.preprocess(x), y, *args, **kwargs)
+
+    def predict(self, x, *args, **kwargs):
+        return super().predict(self.preprocess(x), *args, **kwargs)
+
+    # Config ----------------------------------------------------------------
+
+    def get_config(self):
+        # Not chained to Functional's nested graph config: the constructor
+        # arguments, as KerasHub's tasks do.
+        return {
+            "backbone": saving.serialize_keras_object(self.backbone),
+            "preprocessor": saving.serialize_keras_object(self.preprocessor),
+            "name": self.name,
+            "trainable": self.trainable,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for name in ("backbone", "preprocessor"):
+            if isinstance(config.get(name), dict):
+                config[name] = saving.deserialize_keras_object(config[name])
+        return cls(**config)

@@ -1,0 +1,104 @@
+"""The text classifier's adapter for the shared command line."""
+
+from applications._classifier_cli import ClassifierApplication
+from applications._runner.arguments import positive_int
+from applications.text_classifier import data as text_data
+from applications.text_classifier import recipe
+from applications.text_classifier.model import ATTENTIONS
+from applications.text_classifier.model import TextClassifier
+from attention_zoo.visualize import plot_text_attention
+from attention_zoo.visualize import top_tokens
+
+PICTURE_WORDS = 120
+
+
+class TextClassifierApplication(ClassifierApplication):
+    name = "text_classifier"
+    description = "Text classification with attention (IMDB or your files)."
+    model_class = TextClassifier
+    attention_choices = ATTENTIONS
+    default_attention = "bahdanau"
+    default_epochs = 5
+    default_batch_size = 32
+    attention_pictures = 3
+    data_help = (
+        "'imdb' (downloaded), a folder train/<label>/*.txt + "
+        "test/<label>/*.txt, a .tar.gz/.zip of one, or a .csv/.tsv with "
+        "text and label columns"
+    )
+    input_help = "texts to classify"
+
+    def add_arguments(self, parser, command):
+        if command == "train":
+            parser.add_argument(
+                "--vocabulary-size",
+                type=positive_int,
+                default=recipe.VOCABULARY_SIZE,
+            )
+            parser.add_argument(
+                "--sequence-length",
+                type=positive_int,
+                default=recipe.SEQUENCE_LENGTH,
+            )
+
+    def read(self, args):
+        return text_data.load(
+            args.data,
+            test_data=args.test_data,
+            test_fraction=args.test_fraction,
+            max_examples=args.max_examples,
+            seed=args.seed,
+        )
+
+    def build_model(self, args, data):
+        return recipe.build(
+            data.loaded,
+            attention=args.attention,
+            vocabulary_size=args.vocabulary_size,
+            sequence_length=args.sequence_length,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+        )
+
+    def read_test(self, args, model):
+        return text_data.load_test(
+            args.data, max_examples=args.max_examples, seed=args.seed
+        )
+
+    def predict(self, model, inputs, args):
+        probabilities, weights = model.explain(inputs)
+        results = []
+        for text, row, row_weights in zip(inputs, probabilities, weights):
+            best = int(row.argmax())
+            result = {
+                "input": text,
+                "label": model.labels[best],
+                "probability": round(float(row[best]), 6),
+                "probabilities": {
+                    label: round(float(p), 6)
+                    for label, p in zip(model.labels, row)
+                },
+            }
+            if args.explain:
+                words = model.words(text)
+                result["attention"] = [
+                    {"word": word, "weight": round(weight, 6)}
+                    for word, weight in (
+                        top_tokens(words, row_weights[: len(words)], args.top_k)
+                        if words
+                        else []
+                    )
+                ]
+            results.append(result)
+        return results
+
+    def draw(self, model, example, attention, title, path):
+        words = model.words(example)[:PICTURE_WORDS]
+        if words:
+            figure = plot_text_attention(
+                words, attention[: len(words)], path=path, title=title
+            )
+            figure.clf()
+
+
+APPLICATION = TextClassifierApplication()

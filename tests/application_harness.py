@@ -1,0 +1,194 @@
+"""`run_application_test`: the checks every application passes, on every
+backend, beside `tests.test_case.run_layer_test` for layers.
+
+In order: one `fit` step on tiny real data that changes the weights; a
+`.keras` round trip with the same config and equal predictions on raw
+inputs; the dtype policy kept through save and load (a model built under
+`mixed_bfloat16` reloads as `mixed_bfloat16` under a float32 default);
+the files of a command-line `train` run; `evaluate` and `predict` run as
+subprocesses (one JSON object on stdout; inputs as arguments, from
+`--input-file` and from standard input give the same lines); and every
+bad input given exits with status 2 and one line `error: ...`, writing
+nothing.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from applications._runner import main
+from applications._runner.run_directory import WORK_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN_FILES = ("model.keras", "metrics.json", "history.csv")
+
+
+def run_cli(application, *argv, env=None, stdin=None, timeout=300):
+    """`python -m applications.<name> ARGV` in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", f"applications.{application.name}", *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=timeout,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
+    )
+
+
+def train_cli(application, output, *argv, env=None):
+    """A finished `train` run into `output` (asserts it succeeded)."""
+    result = run_cli(
+        application,
+        "train",
+        "--output",
+        str(output),
+        "--quiet",
+        *argv,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return Path(output)
+
+
+def _weights(model):
+    return [np.array(w) for w in model.get_weights()]
+
+
+def check_fit_and_round_trip(build_model, x, y, predict_inputs, tmp_path):
+    keras.utils.set_random_seed(1)
+    model = build_model()
+    before = _weights(model)
+    history = model.fit(x, y, batch_size=len(y), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    assert any(
+        not np.allclose(a, b) for a, b in zip(before, _weights(model))
+    ), "one fit step changed no weight"
+    expected = model.predict(predict_inputs, verbose=0)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert type(loaded) is type(model)
+    assert loaded.get_config() == model.get_config()
+    np.testing.assert_allclose(
+        loaded.predict(predict_inputs, verbose=0), expected, atol=1e-6
+    )
+
+
+def check_dtype_policy_kept(build_model, predict_inputs, tmp_path):
+    previous = keras.config.dtype_policy()
+    try:
+        keras.config.set_dtype_policy("mixed_bfloat16")
+        model = build_model()
+        model.save(tmp_path / "mixed.keras")
+        keras.config.set_dtype_policy("float32")
+        loaded = keras.saving.load_model(tmp_path / "mixed.keras")
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert loaded.dtype_policy.name == "mixed_bfloat16"
+    assert loaded.backbone.dtype_policy.name == "mixed_bfloat16"
+    np.testing.assert_allclose(
+        loaded.predict(predict_inputs, verbose=0),
+        model.predict(predict_inputs, verbose=0),
+        atol=1e-6,
+    )
+
+
+def check_run(application, run, evaluate_argv, predict_inputs, tmp_path, env):
+    names = {path.name for path in run.iterdir()}
+    assert set(RUN_FILES) <= names, names
+    assert not (run / WORK_DIR).exists()
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["backend"] == keras.backend.backend()
+
+    model_file = str(run / "model.keras")
+    result = run_cli(
+        application,
+        "evaluate",
+        "--model",
+        model_file,
+        "--quiet",
+        *evaluate_argv,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    evaluated = json.loads(result.stdout)  # one JSON object, nothing else
+    assert set(evaluated) == set(metrics["test"])
+
+    lines = {}
+    inputs_file = tmp_path / "inputs.txt"
+    inputs_file.write_text("\n".join(predict_inputs) + "\n", "utf-8")
+    for way, argv, stdin in [
+        ("arguments", list(predict_inputs), None),
+        ("file", ["--input-file", str(inputs_file)], None),
+        ("stdin", ["--input-file", "-"], "\n".join(predict_inputs)),
+    ]:
+        result = run_cli(
+            application,
+            "predict",
+            "--model",
+            model_file,
+            *argv,
+            env=env,
+            stdin=stdin,
+        )
+        assert result.returncode == 0, (way, result.stderr[-3000:])
+        lines[way] = [json.loads(line) for line in result.stdout.splitlines()]
+        assert len(lines[way]) == len(predict_inputs), way
+    assert lines["arguments"] == lines["file"] == lines["stdin"]
+    return lines["arguments"]
+
+
+def check_bad_inputs(application, bad_inputs, capsys, untouched):
+    for argv, message in bad_inputs:
+        status = main(application, argv)
+        err = capsys.readouterr().err.strip()
+        assert status == 2, (argv, err)
+        assert len(err.splitlines()) == 1, err
+        assert err.startswith("error: ") and message in err, (argv, err)
+    assert not untouched.exists(), "a refused run wrote its --output"
+
+
+def run_application_test(
+    application,
+    build_model,
+    x,
+    y,
+    predict_inputs,
+    tmp_path,
+    capsys,
+    run=None,
+    evaluate_argv=(),
+    bad_inputs=(),
+    env=None,
+):
+    """Runs the checks of the module docstring; returns the `predict`
+    lines of `run`'s model (a list of dicts), or `None` without `run`.
+
+    Args:
+        application: the application's `cli.APPLICATION`.
+        build_model: returns a small compiled model of the application
+            (called twice: in float32 and under `mixed_bfloat16`).
+        x, y: raw training inputs and targets for one `fit` step.
+        predict_inputs: raw inputs (strings) the model predicts.
+        tmp_path, capsys: pytest's fixtures.
+        run: the output folder of a finished `train_cli` run.
+        evaluate_argv: the `evaluate` arguments after `--model`.
+        bad_inputs: `(argv, message)` pairs that must exit with status 2
+            and a one-line error holding `message`; they must not write
+            `tmp_path / "new"`.
+        env: extra environment of the subprocesses.
+    """
+    check_fit_and_round_trip(build_model, x, y, predict_inputs, tmp_path)
+    check_dtype_policy_kept(build_model, predict_inputs, tmp_path)
+    check_bad_inputs(application, bad_inputs, capsys, tmp_path / "new")
+    if run is None:
+        return None
+    return check_run(
+        application, run, evaluate_argv, predict_inputs, tmp_path, env
+    )
