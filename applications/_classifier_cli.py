@@ -14,15 +14,29 @@ from attention_zoo.metrics import classification_report
 class ClassifierApplication(Application):
     """An `Application` whose model is a `Classifier`.
 
-    Subclasses implement `read(args)` (a `LabelledData` of `--data`),
-    `read_test(args, model)` (`(inputs, class names)` to evaluate),
-    `predict` and `draw` (one attention picture).
+    Subclasses name their `data_module` (whose `load` reads `--data`
+    under the shared split policy), and implement `read_test(args,
+    model)` (`(inputs, class names)` to evaluate), `predict` and `draw`
+    (one attention picture).
     """
 
+    data_module = None  # the application's data.py
     attention_pictures = 8
 
+    def load_options(self, args):
+        """More keyword arguments of `data_module.load`."""
+        return {}
+
     def read(self, args):
-        raise NotImplementedError
+        """The `LabelledData` of `--data` (and `--test-data`)."""
+        return self.data_module.load(
+            args.data,
+            test_data=args.test_data,
+            test_fraction=args.test_fraction,
+            max_examples=args.max_examples,
+            seed=args.seed,
+            **self.load_options(args),
+        )
 
     def read_test(self, args, model):
         raise NotImplementedError

@@ -16,6 +16,7 @@ prediction time), so `Task` applies them before handing arrays to Keras.
 import contextlib
 
 import keras
+import keras_hub
 from keras import saving
 
 
@@ -32,6 +33,26 @@ def dtype_policy(dtype):
         yield
     finally:
         keras.config.set_dtype_policy(previous)
+
+
+class Backbone(keras_hub.models.Backbone):
+    """A functional backbone whose constructor arguments are `config`.
+
+    Subclasses build the graph and call `super().__init__(inputs=...,
+    outputs=..., config={...}, dtype=dtype)` with their constructor
+    arguments (besides `dtype`, `name`, `trainable`) in `config`; they
+    become attributes of the same names, and `get_config` returns them
+    with KerasHub's `name`, `trainable` and `dtype`.
+    """
+
+    def __init__(self, *args, config, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.__dict__["_arguments"] = dict(config)
+        for name, value in config.items():
+            setattr(self, name, value)
+
+    def get_config(self):
+        return {**super().get_config(), **self._arguments}
 
 
 class Task(keras.Model):

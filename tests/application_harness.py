@@ -69,15 +69,22 @@ def check_fit_and_round_trip(build_model, x, y, predict_inputs, tmp_path):
     assert any(
         not np.allclose(a, b) for a, b in zip(before, _weights(model))
     ), "one fit step changed no weight"
-    expected = model.predict(predict_inputs, verbose=0)
+    check_round_trip(model, predict_inputs, tmp_path)
+
+
+def check_round_trip(model, inputs, tmp_path, **predict_options):
+    """A `.keras` file of `model` loads as the same class, with the same
+    config, and predicts `inputs` as `model` does; returns the loaded
+    model's predictions."""
+    expected = model.predict(inputs, verbose=0, **predict_options)
     path = tmp_path / "model.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
     assert type(loaded) is type(model)
     assert loaded.get_config() == model.get_config()
-    np.testing.assert_allclose(
-        loaded.predict(predict_inputs, verbose=0), expected, atol=1e-6
-    )
+    predicted = loaded.predict(inputs, verbose=0, **predict_options)
+    np.testing.assert_allclose(predicted, expected, atol=1e-6)
+    return predicted
 
 
 def check_dtype_policy_kept(build_model, predict_inputs, tmp_path):
@@ -99,7 +106,9 @@ def check_dtype_policy_kept(build_model, predict_inputs, tmp_path):
     )
 
 
-def check_run(application, run, evaluate_argv, predict_inputs, tmp_path, env):
+def check_run(
+    application, run, evaluate_argv, predict_inputs, predict_argv, tmp_path, env
+):
     names = {path.name for path in run.iterdir()}
     assert set(RUN_FILES) <= names, names
     assert not (run / WORK_DIR).exists()
@@ -141,7 +150,7 @@ def check_run(application, run, evaluate_argv, predict_inputs, tmp_path, env):
         lines[way] = [json.loads(line) for line in result.stdout.splitlines()]
         assert len(lines[way]) == len(predict_inputs), way
     assert lines["arguments"] == lines["file"] == lines["stdin"]
-    return lines["arguments"]
+    return {"evaluate": evaluated, "predict": lines["arguments"]}
 
 
 def check_bad_inputs(application, bad_inputs, capsys, untouched):
@@ -164,11 +173,13 @@ def run_application_test(
     capsys,
     run=None,
     evaluate_argv=(),
+    predict_argv=(),
     bad_inputs=(),
     env=None,
 ):
-    """Runs the checks of the module docstring; returns the `predict`
-    lines of `run`'s model (a list of dicts), or `None` without `run`.
+    """Runs the checks of the module docstring; returns, for `run`, what
+    `evaluate` printed (a dict) and the `predict` lines (a list of dicts)
+    as `{"evaluate": ..., "predict": ...}`, or `None` without `run`.
 
     Args:
         application: the application's `cli.APPLICATION`.
@@ -179,6 +190,7 @@ def run_application_test(
         tmp_path, capsys: pytest's fixtures.
         run: the output folder of a finished `train_cli` run.
         evaluate_argv: the `evaluate` arguments after `--model`.
+        predict_argv: more `predict` options (`--explain`, ...).
         bad_inputs: `(argv, message)` pairs that must exit with status 2
             and a one-line error holding `message`; they must not write
             `tmp_path / "new"`.
@@ -190,5 +202,11 @@ def run_application_test(
     if run is None:
         return None
     return check_run(
-        application, run, evaluate_argv, predict_inputs, tmp_path, env
+        application,
+        run,
+        evaluate_argv,
+        predict_inputs,
+        predict_argv,
+        tmp_path,
+        env,
     )

@@ -15,6 +15,7 @@ class ImageClassifierApplication(ClassifierApplication):
     name = "image_classifier"
     description = "Image classification with spatial/channel attention."
     model_class = ImageClassifier
+    data_module = image_data
     attention_choices = ATTENTIONS
     default_attention = "cbam"
     default_epochs = 10
@@ -44,15 +45,8 @@ class ImageClassifierApplication(ClassifierApplication):
                 "size of the first training image); folders only",
             )
 
-    def read(self, args):
-        return image_data.load(
-            args.data,
-            test_data=args.test_data,
-            test_fraction=args.test_fraction,
-            max_examples=args.max_examples,
-            seed=args.seed,
-            image_size=args.image_size,
-        )
+    def load_options(self, args):
+        return {"image_size": args.image_size}
 
     def info(self, loaded):
         return {"image_shape": list(loaded.x_train.shape[1:])}

@@ -7,6 +7,7 @@ from keras import ops
 from keras import saving
 
 from applications._classifier import Classifier
+from applications._task import Backbone
 from applications._task import dtype_policy
 from attention_zoo.layers import CBAM
 from attention_zoo.layers import AttentionPooling
@@ -19,7 +20,7 @@ AUGMENTATIONS = ("flip", "translate")
 
 
 @saving.register_keras_serializable(package="applications")
-class ImageClassifierBackbone(keras_hub.models.Backbone):
+class ImageClassifierBackbone(Backbone):
     """Images in, attention-pooled features out.
 
     Images `(batch, height, width, channels)` in their own range (uint8
@@ -121,10 +122,27 @@ class ImageClassifierBackbone(keras_hub.models.Backbone):
                 f"{image_shape[:2]} for attention='multi_head'."
             )
 
+        config = {
+            "image_shape": image_shape,
+            "mean": [float(value) for value in mean],
+            "variance": [float(value) for value in variance],
+            "attention": attention,
+            "widths": widths,
+            "blocks": blocks,
+            "stem_strides": stem_strides,
+            "depth": depth,
+            "patch_size": patch_size,
+            "num_heads": num_heads,
+            "reduction_ratio": reduction_ratio,
+            "augmentation": tuple(augmentation),
+            "dropout": dropout,
+        }
         with dtype_policy(dtype):
             images = layers.Input(image_shape, name="images")
             x = layers.Normalization(
-                mean=list(mean), variance=list(variance), name="normalize"
+                mean=config["mean"],
+                variance=config["variance"],
+                name="normalize",
             )(images)
             if "flip" in augmentation:
                 x = layers.RandomFlip("horizontal", name="random_flip")(x)
@@ -143,39 +161,9 @@ class ImageClassifierBackbone(keras_hub.models.Backbone):
         outputs = {"features": features}
         if weights is not None:
             outputs["attention"] = weights
-        super().__init__(inputs=images, outputs=outputs, dtype=dtype, **kwargs)
-
-        self.image_shape = image_shape
-        self.mean = [float(value) for value in mean]
-        self.variance = [float(value) for value in variance]
-        self.attention = attention
-        self.widths = widths
-        self.blocks = blocks
-        self.stem_strides = stem_strides
-        self.depth = depth
-        self.patch_size = patch_size
-        self.num_heads = num_heads
-        self.reduction_ratio = reduction_ratio
-        self.augmentation = tuple(augmentation)
-        self.dropout = dropout
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "image_shape": list(self.image_shape),
-            "mean": list(self.mean),
-            "variance": list(self.variance),
-            "attention": self.attention,
-            "widths": list(self.widths),
-            "blocks": self.blocks,
-            "stem_strides": self.stem_strides,
-            "depth": self.depth,
-            "patch_size": self.patch_size,
-            "num_heads": self.num_heads,
-            "reduction_ratio": self.reduction_ratio,
-            "augmentation": list(self.augmentation),
-            "dropout": self.dropout,
-        }
+        super().__init__(
+            inputs=images, outputs=outputs, config=config, dtype=dtype, **kwargs
+        )
 
 
 @saving.register_keras_serializable(package="applications")

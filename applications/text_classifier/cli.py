@@ -16,6 +16,7 @@ class TextClassifierApplication(ClassifierApplication):
     name = "text_classifier"
     description = "Text classification with attention (IMDB or your files)."
     model_class = TextClassifier
+    data_module = text_data
     attention_choices = ATTENTIONS
     default_attention = "bahdanau"
     default_epochs = 5
@@ -40,15 +41,6 @@ class TextClassifierApplication(ClassifierApplication):
                 type=positive_int,
                 default=recipe.SEQUENCE_LENGTH,
             )
-
-    def read(self, args):
-        return text_data.load(
-            args.data,
-            test_data=args.test_data,
-            test_fraction=args.test_fraction,
-            max_examples=args.max_examples,
-            seed=args.seed,
-        )
 
     def build_model(self, args, data):
         return recipe.build(

@@ -1,12 +1,12 @@
 """`TextClassifierBackbone` and `TextClassifier`: token ids to pooled
 features with attention, and raw text to class probabilities."""
 
-import keras_hub
 from keras import layers
 from keras import ops
 from keras import saving
 
 from applications._classifier import Classifier
+from applications._task import Backbone
 from applications._task import dtype_policy
 from attention_zoo.layers import AttentionPooling
 from attention_zoo.layers import MultiHeadAttention
@@ -16,7 +16,7 @@ ATTENTIONS = ("bahdanau", "luong", "cosine", "multi_head")
 
 
 @saving.register_keras_serializable(package="applications")
-class TextClassifierBackbone(keras_hub.models.Backbone):
+class TextClassifierBackbone(Backbone):
     """Token ids in, an attention-pooled text vector out.
 
     Token ids `(batch, sequence_length)` (0 = padding) are embedded, then:
@@ -75,48 +75,28 @@ class TextClassifierBackbone(keras_hub.models.Backbone):
                 f"`attention` must be one of {', '.join(ATTENTIONS)}; "
                 f"received attention={attention!r}."
             )
+        config = {
+            "vocabulary_size": vocabulary_size,
+            "attention": attention,
+            "sequence_length": sequence_length,
+            "embedding_dim": embedding_dim,
+            "hidden_dim": hidden_dim,
+            "num_heads": num_heads,
+            "kernel_size": kernel_size,
+            "dropout": dropout,
+        }
         with dtype_policy(dtype):
             token_ids = layers.Input(
                 (sequence_length,), dtype="int32", name="token_ids"
             )
-            features, weights = _encode(
-                token_ids,
-                vocabulary_size,
-                attention,
-                sequence_length,
-                embedding_dim,
-                hidden_dim,
-                num_heads,
-                kernel_size,
-                dropout,
-            )
+            features, weights = _encode(token_ids, **config)
         super().__init__(
             inputs=token_ids,
             outputs={"features": features, "attention": weights},
+            config=config,
             dtype=dtype,
             **kwargs,
         )
-        self.vocabulary_size = vocabulary_size
-        self.attention = attention
-        self.sequence_length = sequence_length
-        self.embedding_dim = embedding_dim
-        self.hidden_dim = hidden_dim
-        self.num_heads = num_heads
-        self.kernel_size = kernel_size
-        self.dropout = dropout
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "vocabulary_size": self.vocabulary_size,
-            "attention": self.attention,
-            "sequence_length": self.sequence_length,
-            "embedding_dim": self.embedding_dim,
-            "hidden_dim": self.hidden_dim,
-            "num_heads": self.num_heads,
-            "kernel_size": self.kernel_size,
-            "dropout": self.dropout,
-        }
 
 
 def _encode(

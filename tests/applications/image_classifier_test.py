@@ -8,9 +8,6 @@ CLI tests.
 
 import gzip
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import keras
@@ -22,10 +19,10 @@ from applications._runner import main
 from applications.image_classifier import ATTENTIONS
 from applications.image_classifier import ImageClassifier
 from applications.image_classifier import ImageClassifierBackbone
-from applications.image_classifier import ImageClassifierPreprocessor
 from applications.image_classifier import data
 from applications.image_classifier import recipe
 from applications.image_classifier.cli import APPLICATION
+from tests.application_harness import check_round_trip
 from tests.application_harness import run_application_test
 from tests.application_harness import train_cli
 
@@ -58,21 +55,6 @@ def keras_home(root):
     return root
 
 
-def run_cli(*argv, home, timeout=300):
-    return subprocess.run(
-        [sys.executable, "-m", "applications.image_classifier", *argv],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={
-            **os.environ,
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-            "KERAS_HOME": str(home),
-        },
-    )
-
-
 def write_folder(root, images, names, split="train"):
     for i, (image, name) in enumerate(zip(images, names)):
         path = root / split / name / f"{i}.png"
@@ -80,26 +62,10 @@ def write_folder(root, images, names, split="train"):
         Image.fromarray(image).save(path)
 
 
-def tiny(splits, attention, dropout=0.2, **kwargs):
+def tiny(splits, attention, **kwargs):
     """A small model of `attention` for `splits`, compiled op by op."""
-    mean, variance = splits.statistics()
-    image_shape = splits.x_train.shape[1:]
-    backbone = ImageClassifierBackbone(
-        image_shape,
-        mean,
-        variance,
-        attention=attention,
-        widths=(8, 16),
-        depth=1,
-        patch_size=7,
-        dropout=dropout,
-        **kwargs,
-    )
-    model = ImageClassifier(
-        backbone,
-        ImageClassifierPreprocessor(image_shape),
-        splits.labels,
-        dropout,
+    model = recipe.build(
+        splits, attention, widths=(8, 16), depth=1, patch_size=7, **kwargs
     )
     # No metrics and no XLA: a tiny run is quicker op by op than compiled.
     model.compile(metrics=[], jit_compile=False)
@@ -138,16 +104,7 @@ def test_variant_fits_saves_and_explains(attention, tmp_path):
         if attention in ("spatial", "cbam"):  # sigmoid maps
             assert np.all(maps <= 1.0) and maps.std() > 0.0
 
-    path = tmp_path / "model.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path)
-    assert isinstance(loaded, ImageClassifier)
-    assert loaded.get_config() == model.get_config()
-    np.testing.assert_allclose(
-        loaded.predict(batch, batch_size=16, verbose=0),
-        probabilities,
-        atol=1e-6,
-    )
+    check_round_trip(model, batch, tmp_path, batch_size=16)
 
 
 def test_augmentation_acts_in_training_only():
@@ -368,49 +325,6 @@ def test_train_writes_the_run_files_and_overlays(trained_run):
     assert all(p.stat().st_size > 1000 for p in pictures)
 
 
-def test_evaluate_and_predict_image_files(trained_run, home, tmp_path):
-    x, y = fashion(24)
-    np.savez(tmp_path / "test.npz", x_train=x, y_train=y, labels=LABELS)
-    result = run_cli(
-        "evaluate",
-        "--model",
-        str(trained_run / "model.keras"),
-        "--data",
-        str(tmp_path / "test.npz"),
-        "--quiet",
-        home=home,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    metrics = json.loads(result.stdout)
-    model = keras.saving.load_model(trained_run / "model.keras")
-    predicted = np.argmax(model.predict(x[..., None], verbose=0), axis=1)
-    assert metrics["accuracy"] == pytest.approx(np.mean(predicted == y))
-
-    paths = []
-    for i in range(2):
-        paths.append(str(tmp_path / f"image{i}.png"))
-        Image.fromarray(x[i]).save(paths[-1])
-    result = run_cli(
-        "predict",
-        "--model",
-        str(trained_run / "model.keras"),
-        "--explain",
-        "--top-k",
-        "3",
-        *paths,
-        home=home,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
-    probabilities, maps = model.explain(x[:2, :, :, None])
-    for line, row, grid in zip(lines, probabilities, maps):
-        assert line["label"] == model.labels[int(np.argmax(row))]
-        assert line["probability"] == pytest.approx(row.max(), abs=1e-5)
-        assert [top["label"] for top in line["top"]][0] == line["label"]
-        assert len(line["top"]) == 3
-        np.testing.assert_allclose(line["attention"], grid, atol=1e-4)
-
-
 def bad_inputs(tmp_path, trained_run):
     """`(argv, message)` pairs: each must end with exit status 2."""
     x, y = fashion(12)
@@ -471,24 +385,43 @@ def bad_inputs(tmp_path, trained_run):
 
 
 def test_the_application_harness(tmp_path, trained_run, home, capsys):
-    x, y = fashion(16)
-    splits = data.ImageData(x[..., None], y, x[..., None], y, list(LABELS))
+    x, y = fashion(24)
+    splits = data.ImageData(
+        x[:16, ..., None], y[:16], x[:16, ..., None], y[:16], list(LABELS)
+    )
     paths = []
     for i in range(2):
         paths.append(str(tmp_path / f"image{i}.png"))
         Image.fromarray(x[i]).save(paths[-1])
     np.savez(tmp_path / "test.npz", x_train=x, y_train=y, labels=LABELS)
-    lines = run_application_test(
+    printed = run_application_test(
         APPLICATION,
         lambda: tiny(splits, "cbam"),
         splits.x_train,
-        y,
+        splits.y_train,
         paths,
         tmp_path,
         capsys,
         run=trained_run,
         evaluate_argv=["--data", str(tmp_path / "test.npz")],
+        predict_argv=["--explain", "--top-k", "3"],
         bad_inputs=bad_inputs(tmp_path, trained_run),
         env={"KERAS_HOME": str(home)},
     )
+    model = keras.saving.load_model(trained_run / "model.keras")
+
+    # evaluate scores every image of the .npz.
+    predicted = np.argmax(model.predict(x[..., None], verbose=0), axis=1)
+    accuracy = printed["evaluate"]["accuracy"]
+    assert accuracy == pytest.approx(np.mean(predicted == y))
+
+    # predict --explain on image files: ranked labels and the map.
+    lines = printed["predict"]
     assert [line["input"] for line in lines] == paths
+    probabilities, maps = model.explain(x[:2, :, :, None])
+    for line, row, grid in zip(lines, probabilities, maps):
+        assert line["label"] == model.labels[int(np.argmax(row))]
+        assert line["probability"] == pytest.approx(row.max(), abs=1e-5)
+        assert [top["label"] for top in line["top"]][0] == line["label"]
+        assert len(line["top"]) == 3
+        np.testing.assert_allclose(line["attention"], grid, atol=1e-4)

@@ -7,9 +7,6 @@ al. 2011). One CLI training run (a subprocess) is shared by the CLI tests.
 import csv
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -29,7 +26,9 @@ from applications.text_classifier import data
 from applications.text_classifier.cli import APPLICATION
 from applications.text_classifier.preprocessor import build_vocabulary
 from applications.text_classifier.preprocessor import split_words
+from tests.application_harness import check_round_trip
 from tests.application_harness import run_application_test
+from tests.application_harness import run_cli
 from tests.application_harness import train_cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,17 +42,6 @@ def reviews(path=TRAIN_CSV, count=32):
     with open(path, newline="", encoding="utf-8") as file:
         rows = [(r["text"], r["label"]) for r in csv.DictReader(file)]
     return [text for text, _ in rows[:count]], [lab for _, lab in rows[:count]]
-
-
-def run_cli(*argv, timeout=300):
-    return subprocess.run(
-        [sys.executable, "-m", "applications.text_classifier", *argv],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
 
 
 def tiny(vocabulary, labels, attention="bahdanau", sequence_length=48):
@@ -137,16 +125,7 @@ def test_variant_fits_saves_and_predicts_raw_text(attention, tmp_path):
     np.testing.assert_array_equal(weights[0, 3:], 0.0)
     assert np.all(weights[0, :3] > 0.0)
 
-    path = tmp_path / "model.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path)
-    assert isinstance(loaded, TextClassifier)
-    assert loaded.get_config() == model.get_config()
-    np.testing.assert_allclose(
-        loaded.predict(batch, batch_size=16, verbose=0),
-        probabilities,
-        atol=1e-6,
-    )
+    check_round_trip(model, batch, tmp_path, batch_size=16)
 
 
 def test_compile_defaults_come_from_the_task():
@@ -280,57 +259,10 @@ def test_train_writes_the_run_files(trained_run):
     assert all(p.stat().st_size > 1000 for p in pictures)
 
 
-def test_evaluate_prints_the_metrics_of_the_saved_model(trained_run):
-    result = run_cli(
-        "evaluate",
-        "--model",
-        str(trained_run / "model.keras"),
-        "--data",
-        str(TEST_CSV),
-        "--max-examples",
-        "30",
-        "--quiet",
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    metrics = json.loads(result.stdout)  # one JSON object, nothing else
-    texts, labels = data.load_test(TEST_CSV, max_examples=30)
-    model = keras.saving.load_model(trained_run / "model.keras")
-    predicted = np.argmax(model.predict(texts, verbose=0), axis=1)
-    truth = np.array([model.labels.index(label) for label in labels])
-    assert metrics["accuracy"] == pytest.approx(np.mean(predicted == truth))
-    assert set(metrics) == set(
-        json.loads((trained_run / "metrics.json").read_text())["test"]
-    )
-    assert set(metrics) >= {"accuracy", "precision", "recall", "f1"}
-
-
-def test_predict_raw_text_with_explanations(trained_run):
-    inputs = ["A wonderful, moving film.", "Dull plot and terrible acting."]
-    result = run_cli(
-        "predict",
-        "--model",
-        str(trained_run / "model.keras"),
-        "--explain",
-        "--top-k",
-        "3",
-        *inputs,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
-    model = keras.saving.load_model(trained_run / "model.keras")
-    expected = model.predict(inputs, verbose=0)
-    assert [line["input"] for line in lines] == inputs
-    for line, row, text in zip(lines, expected, inputs):
-        assert line["label"] == model.labels[int(np.argmax(row))]
-        assert line["probability"] == pytest.approx(row.max(), abs=1e-5)
-        words = [item["word"] for item in line["attention"]]
-        assert len(words) == 3 and set(words) <= set(model.words(text))
-        weights = [item["weight"] for item in line["attention"]]
-        assert weights == sorted(weights, reverse=True)
-
-
 def test_a_user_mistake_exits_2_in_one_line(tmp_path):
-    result = run_cli("predict", "--model", str(tmp_path / "none.keras"), "x")
+    result = run_cli(
+        APPLICATION, "predict", "--model", str(tmp_path / "none.keras"), "x"
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
@@ -381,19 +313,41 @@ def test_the_application_harness(tmp_path, trained_run, capsys):
     texts, labels = reviews(count=16)
     y = np.array([int(label == "pos") for label in labels])
     vocabulary = build_vocabulary(texts, 300)
-    lines = run_application_test(
+    inputs = ["A wonderful, moving film.", "Dull plot and terrible acting."]
+    printed = run_application_test(
         APPLICATION,
         lambda: tiny(vocabulary, ["neg", "pos"], sequence_length=32),
         texts,
         y,
-        ["A wonderful, moving film.", "Dull plot and terrible acting."],
+        inputs,
         tmp_path,
         capsys,
         run=trained_run,
-        evaluate_argv=["--data", str(TEST_CSV), "--max-examples", "20"],
+        evaluate_argv=["--data", str(TEST_CSV), "--max-examples", "30"],
+        predict_argv=["--explain", "--top-k", "3"],
         bad_inputs=bad_inputs(tmp_path, trained_run),
     )
-    assert [line["input"] for line in lines][0] == "A wonderful, moving film."
+    model = keras.saving.load_model(trained_run / "model.keras")
+
+    # evaluate scores the seeded sample of the test file.
+    texts, labels = data.load_test(TEST_CSV, max_examples=30)
+    predicted = np.argmax(model.predict(texts, verbose=0), axis=1)
+    truth = np.array([model.labels.index(label) for label in labels])
+    accuracy = printed["evaluate"]["accuracy"]
+    assert accuracy == pytest.approx(np.mean(predicted == truth))
+    assert set(printed["evaluate"]) >= {"accuracy", "precision", "f1"}
+
+    # predict --explain: the label and the most attended words, ranked.
+    lines = printed["predict"]
+    expected = model.predict(inputs, verbose=0)
+    assert [line["input"] for line in lines] == inputs
+    for line, row, text in zip(lines, expected, inputs):
+        assert line["label"] == model.labels[int(np.argmax(row))]
+        assert line["probability"] == pytest.approx(row.max(), abs=1e-5)
+        words = [item["word"] for item in line["attention"]]
+        assert len(words) == 3 and set(words) <= set(model.words(text))
+        weights = [item["weight"] for item in line["attention"]]
+        assert weights == sorted(weights, reverse=True)
 
 
 def test_export_is_refused_until_it_exists(trained_run, tmp_path, capsys):
