@@ -142,6 +142,7 @@ def check_run(
             "predict",
             "--model",
             model_file,
+            *predict_argv,
             *argv,
             env=env,
             stdin=stdin,
