@@ -6,8 +6,8 @@ In order: one `fit` step on tiny real data that changes the weights; a
 inputs; the dtype policy kept through save and load (a model built under
 `mixed_bfloat16` reloads as `mixed_bfloat16` under a float32 default);
 the files of a command-line `train` run; `evaluate` and `predict` run as
-subprocesses (one JSON object on stdout; inputs as arguments, from
-`--input-file` and from standard input give the same lines); and every
+subprocesses (one JSON object on stdout; inputs given as arguments and
+by `--input-file`, or on standard input, give the same lines); and every
 bad input given exits with status 2 and one line `error: ...`, writing
 nothing.
 """
@@ -129,12 +129,17 @@ def check_run(
     evaluated = json.loads(result.stdout)  # one JSON object, nothing else
     assert set(evaluated) == set(metrics["test"])
 
+    # The first input as an argument and the rest from a file, then all
+    # from standard input: the same lines.
     lines = {}
     inputs_file = tmp_path / "inputs.txt"
-    inputs_file.write_text("\n".join(predict_inputs) + "\n", "utf-8")
+    inputs_file.write_text("\n".join(predict_inputs[1:]) + "\n", "utf-8")
     for way, argv, stdin in [
-        ("arguments", list(predict_inputs), None),
-        ("file", ["--input-file", str(inputs_file)], None),
+        (
+            "arguments and file",
+            [predict_inputs[0], "--input-file", str(inputs_file)],
+            None,
+        ),
         ("stdin", ["--input-file", "-"], "\n".join(predict_inputs)),
     ]:
         result = run_cli(
@@ -150,8 +155,8 @@ def check_run(
         assert result.returncode == 0, (way, result.stderr[-3000:])
         lines[way] = [json.loads(line) for line in result.stdout.splitlines()]
         assert len(lines[way]) == len(predict_inputs), way
-    assert lines["arguments"] == lines["file"] == lines["stdin"]
-    return {"evaluate": evaluated, "predict": lines["arguments"]}
+    assert lines["arguments and file"] == lines["stdin"]
+    return {"evaluate": evaluated, "predict": lines["stdin"]}
 
 
 def check_bad_inputs(application, bad_inputs, capsys, untouched):
