@@ -2,9 +2,9 @@
 
 import keras
 
-from attention_zoo.layers.base_attention import BaseAttention
 from attention_zoo._checks import check_positive_int
 from attention_zoo._checks import fresh_initializer
+from attention_zoo.layers.base_attention import BaseAttention
 from attention_zoo.ops.scores import additive_score
 
 

@@ -2,10 +2,10 @@
 
 import keras
 
-from attention_zoo.layers.channel_attention import ChannelAttention
-from attention_zoo.layers.spatial_attention import SpatialAttention
 from attention_zoo._checks import check_choice
 from attention_zoo._checks import check_rank
+from attention_zoo.layers.channel_attention import ChannelAttention
+from attention_zoo.layers.spatial_attention import SpatialAttention
 
 
 @keras.saving.register_keras_serializable(package="attention_zoo")

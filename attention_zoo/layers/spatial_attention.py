@@ -3,10 +3,10 @@
 import keras
 from keras import ops
 
-from attention_zoo.layers.channel_attention import channel_axis
 from attention_zoo._checks import check_choice
 from attention_zoo._checks import check_positive_int
 from attention_zoo._checks import check_rank
+from attention_zoo.layers.channel_attention import channel_axis
 
 
 @keras.saving.register_keras_serializable(package="attention_zoo")
