@@ -2,22 +2,18 @@
 
 Runs unchanged on TensorFlow, JAX and PyTorch (`KERAS_BACKEND`).
 
-The sub-packages load on first use (PEP 562), so that importing one of
-them (say `attention_zoo.metrics`) does not import every layer.
+`import attention_zoo` imports every sub-package, so that every layer,
+loss and metric is registered and `.keras` files holding them load
+without `custom_objects`.
 """
 
-import importlib
+from attention_zoo import callbacks
+from attention_zoo import layers
+from attention_zoo import metrics
+from attention_zoo import ops
+from attention_zoo import recipes
+from attention_zoo import visualize
 
 __version__ = "0.1.0"
 
 __all__ = ["callbacks", "layers", "metrics", "ops", "recipes", "visualize"]
-
-
-def __getattr__(name):
-    if name in __all__:
-        return importlib.import_module(f"attention_zoo.{name}")
-    raise AttributeError(f"module 'attention_zoo' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted([*globals(), *__all__])
