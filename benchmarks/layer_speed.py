@@ -7,6 +7,11 @@ TensorFlow and JAX, `False` on PyTorch) and run with `model.train_on_batch`:
 
 - "keras": `keras.layers.MultiHeadAttention`,
 - "ours": `attention_zoo.layers.MultiHeadAttention`,
+- "reference" (with `--reference DIR`): the `MultiHeadAttention` of another
+  checkout, for example a `git worktree` of an earlier commit, to compare
+  two versions of our layer in one run. Only its
+  `attention_zoo/layers/multi_head_attention.py` is loaded; the modules it
+  imports (`attention_zoo.ops`, ...) come from this checkout.
 - "torch_native" (PyTorch only): `torch.nn.MultiheadAttention` with the same
   sizes, forward + MSE loss + backward + `torch.optim.Adam` step, in plain
   PyTorch,
@@ -33,9 +38,16 @@ Prints one JSON object. Run from the repository root:
     KERAS_BACKEND=jax .venv/bin/python benchmarks/layer_speed.py
     KERAS_BACKEND=tensorflow .venv/bin/python benchmarks/layer_speed.py
     KERAS_BACKEND=torch .venv/bin/python benchmarks/layer_speed.py --quick
+
+Before and after a change to the layer:
+
+    git worktree add /tmp/before HEAD
+    KERAS_BACKEND=jax .venv/bin/python benchmarks/layer_speed.py \
+        --reference /tmp/before
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -72,6 +84,11 @@ def parse_args():
     parser.add_argument("--heads", type=int, default=8)
     parser.add_argument("--key-dim", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--reference",
+        metavar="DIR",
+        help="also time the MultiHeadAttention of the checkout in DIR",
+    )
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.steps, args.warmup = 5, 2, 2
@@ -104,6 +121,17 @@ def keras_step(layer, args, x, y):
     model = keras.Model(inputs, layer(inputs, inputs))
     model.compile(optimizer="adam", loss="mse", jit_compile=JIT_COMPILE)
     return lambda: model.train_on_batch(x, y)  # returns NumPy: synchronous
+
+
+def reference_layer_class(checkout):
+    """`MultiHeadAttention` as defined in another checkout's source file."""
+    path = os.path.join(
+        checkout, "attention_zoo", "layers", "multi_head_attention.py"
+    )
+    spec = importlib.util.spec_from_file_location("reference_mha", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.MultiHeadAttention
 
 
 def torch_native_step(args, x, y):
@@ -232,6 +260,9 @@ def run(args):
         ),
         "ours": keras_step(MultiHeadAttention(**sizes), args, x, y),
     }
+    if args.reference:
+        reference = reference_layer_class(args.reference)(**sizes)
+        contenders["reference"] = keras_step(reference, args, x, y)
     if BACKEND == "torch":
         contenders["torch_native"] = torch_native_step(args, x, y)
     layers = list(contenders)
@@ -274,6 +305,10 @@ def run(args):
         "min_ms": {name: ms(min(t)) for name, t in times.items()},
         "speedup_ours_vs_keras": speedup("keras", "ours"),
     }
+    if args.reference:
+        result["reference"] = os.path.abspath(args.reference)
+        result["speedup_reference_vs_keras"] = speedup("keras", "reference")
+        result["speedup_ours_vs_reference"] = speedup("reference", "ours")
     if BACKEND == "torch":
         result["speedup_ours_vs_torch_native"] = speedup("torch_native", "ours")
     result.update(

@@ -4,7 +4,6 @@ import keras
 
 from attention_zoo.layers.multi_head_attention import MultiHeadAttention
 from attention_zoo.ops.masking import check_mask_shape
-from attention_zoo.ops.masking import merge_masks
 
 
 @keras.saving.register_keras_serializable(package="attention_zoo")
@@ -17,7 +16,8 @@ class CrossAttention(MultiHeadAttention):
     `compute_context_cache(context)` and passed as `context_cache=` to each
     step, which then costs only the query and output projections.
 
-    Args: as `MultiHeadAttention`.
+    Args: as `MultiHeadAttention`, except `sliding_window`, which must be
+    `None` (query and context positions are not aligned).
 
     Call arguments:
         query: `(batch, Tq, dim)`.
@@ -48,6 +48,16 @@ class CrossAttention(MultiHeadAttention):
     Reference: Vaswani et al. 2017, "Attention Is All You Need",
     arXiv:1706.03762 (encoder-decoder attention).
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.sliding_window is not None:
+            raise ValueError(
+                "`sliding_window` must be None for CrossAttention: the query "
+                "and the context are different sequences, so there is no "
+                "distance |i - j| between their positions; received "
+                f"sliding_window={self.sliding_window!r}."
+            )
 
     def build(self, query_shape, context_shape=None):
         if context_shape is None:
@@ -96,15 +106,16 @@ class CrossAttention(MultiHeadAttention):
             (batch, query_length, context_length),
             "attention_mask",
         )
-        mask = merge_masks(query_mask, context_mask, attention_mask)
-        attended, scores = self._attend(
-            self.project_query(query),
+        query = self.project_query(query)
+        mask = self._attention_mask(
+            query,
             key,
-            value,
-            mask,
-            False,
-            return_attention_scores,
-            training,
+            query_mask,
+            context_mask,
+            attention_mask=attention_mask,
+        )
+        attended, scores = self._attend(
+            query, key, value, mask, False, return_attention_scores, training
         )
         output = self.project_output(attended)
         if return_attention_scores:

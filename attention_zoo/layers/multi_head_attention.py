@@ -1,6 +1,7 @@
 """Multi-head attention: a faster drop-in for keras.layers.MultiHeadAttention
 with a decoding cache and a cosine score."""
 
+import functools
 import math
 
 import keras
@@ -12,10 +13,10 @@ from attention_zoo._checks import check_positive_int
 from attention_zoo._checks import check_rank
 from attention_zoo._checks import check_rate
 from attention_zoo._checks import fresh_initializer
+from attention_zoo.layers.from_keras import convert_keras_layer
 from attention_zoo.ops.attention import attention_scores
 from attention_zoo.ops.attention import chunked_attention
 from attention_zoo.ops.attention import combine_values
-from attention_zoo.ops.attention import dot_product_attention
 from attention_zoo.ops.attention import heads_first_attention
 from attention_zoo.ops.masking import check_mask_shape
 from attention_zoo.ops.masking import masked_softmax
@@ -24,16 +25,36 @@ from attention_zoo.ops.scores import l2_normalize
 
 SCORES = ("dot", "cosine")
 
+# Settings of the four projections, with the module that serializes each.
+PROJECTION_SETTINGS = {
+    f"{weight}_{kind}": module
+    for kind, module in (
+        ("initializer", keras.initializers),
+        ("regularizer", keras.regularizers),
+        ("constraint", keras.constraints),
+    )
+    for weight in ("kernel", "bias")
+}
 
-def split_heads(x, num_heads):
-    """`(batch, T, heads * depth) -> (batch, T, heads, depth)`."""
-    depth = x.shape[-1] // num_heads
-    return ops.reshape(x, ops.shape(x)[:-1] + (num_heads, depth))
+
+def heads_first(x):
+    """`(batch, T, heads, depth) <-> (batch, heads, T, depth)`."""
+    return ops.transpose(x, (0, 2, 1, 3))
 
 
-def merge_heads(x):
-    """`(batch, T, heads, depth) -> (batch, T, heads * depth)`."""
-    return ops.reshape(x, ops.shape(x)[:-2] + (x.shape[-2] * x.shape[-1],))
+def skip_next_empty_load(layer):
+    """Makes `layer` ignore the next `load_own_variables` of an empty entry.
+
+    For a file of the old layout, whose projection weights were loaded by
+    the parent layer: the file has no entry for the projection itself.
+    """
+
+    def load_own_variables(store):
+        del layer.load_own_variables
+        if len(store.keys()):
+            layer.load_own_variables(store)
+
+    layer.load_own_variables = load_own_variables
 
 
 @keras.saving.register_keras_serializable(package="attention_zoo")
@@ -46,17 +67,26 @@ class MultiHeadAttention(keras.layers.Layer):
     with one learned temperature per head, kept above 0.01 (Swin V2).
 
     Same constructor and call arguments as `keras.layers.MultiHeadAttention`
-    (attention over the sequence axis), and these additions:
+    (attention over the sequence axis) and the same projections:
+    `query_dense`, `key_dense`, `value_dense` and `output_dense` are
+    `keras.layers.EinsumDense` sublayers with Keras's equations and kernel
+    shapes (query kernel `(dim, heads, key_dim)`, output kernel
+    `(heads, value_dim, output_dim)`), and `weights` come in Keras's order
+    (query, key, value, output; kernel then bias), so
+    `layer.set_weights(keras_layer.get_weights())` works for `score="dot"`,
+    `model.quantize("int8")` quantizes the projections and
+    `layer.query_dense.enable_lora(rank)` adds LoRA adapters. Additions:
 
-    - Speed: unless a cache, the weights, active dropout or query chunks
-      are asked for, each projection is one 2-D matmul and the heads stay
-      in `(batch, heads, T, depth)` layout up to the output projection.
-      Attention there is two plain batched matmuls and a softmax on
-      TensorFlow and JAX (XLA compiles them without the transposes of
-      `keras.ops.dot_product_attention`), and PyTorch's fused
+    - Speed: each projection is one 2-D matmul of `(batch * T, dim)` by its
+      sublayer's kernel (the sublayer's own `call` runs instead once it is
+      quantized or has LoRA), and attention is computed with the heads in
+      `(batch, heads, T, depth)` layout: two plain batched matmuls and a
+      softmax on TensorFlow and JAX (XLA compiles them without the
+      transposes of `keras.ops.dot_product_attention`), and PyTorch's fused
       `scaled_dot_product_attention` through that op. Both are exact: a
-      query with no visible key gets zeros. The other paths (decoding,
-      weights, dropout) project with one fused matmul per input tensor.
+      query with no visible key gets zeros. Only returned weights, active
+      dropout or query chunks take the explicit `(batch, T, heads, depth)`
+      path.
     - `cache=` and `cache_update_index=`: cached decoding, one or a few
       tokens at a time, with the same outputs as one full causal call.
     - `query_chunk_size=`: exact attention over long sequences in blocks of
@@ -64,6 +94,8 @@ class MultiHeadAttention(keras.layers.Layer):
     - `MultiHeadAttention.from_keras(layer)`: the same weights, same outputs.
     - An explicit `query_mask` is honoured (Keras's layer replaces it with
       the query's Keras mask); `flash_attention` is kept in the config.
+    - `.keras` files saved before the projections were sublayers (2-D
+      kernels `(dim, heads * depth)` held by this layer) still load.
 
     Args:
         num_heads: number of attention heads.
@@ -78,8 +110,9 @@ class MultiHeadAttention(keras.layers.Layer):
         flash_attention: `None` lets Keras decide, `True` forces and `False`
             disables the fused kernel.
         kernel_initializer, bias_initializer, kernel_regularizer,
-        bias_regularizer, activity_regularizer, kernel_constraint,
-        bias_constraint: as for `keras.layers.Dense`.
+        bias_regularizer, kernel_constraint, bias_constraint: of the four
+            projections, as for `keras.layers.EinsumDense`.
+        activity_regularizer: on the layer's output.
         seed: seed of the dropout.
         score: `"dot"` or `"cosine"`.
         query_chunk_size: when set, sequences longer than this are attended
@@ -118,6 +151,8 @@ class MultiHeadAttention(keras.layers.Layer):
     >>> layer = MultiHeadAttention(num_heads=4, key_dim=16)
     >>> tuple(layer(x, x, use_causal_mask=True).shape)
     (2, 10, 64)
+    >>> tuple(layer.query_dense.kernel.shape)
+    (64, 4, 16)
 
     Reference: Vaswani et al. 2017, "Attention Is All You Need",
     arXiv:1706.03762.
@@ -191,23 +226,18 @@ class MultiHeadAttention(keras.layers.Layer):
 
     # Weights ---------------------------------------------------------------
 
-    def _kernel(self, shape, name):
-        return self.add_weight(
-            shape=shape,
-            initializer=fresh_initializer(self.kernel_initializer),
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name=name,
-        )
-
-    def _bias(self, size, name):
-        if not self.use_bias:
-            return None
-        return self.add_weight(
-            shape=(size,),
-            initializer=self.bias_initializer,
-            regularizer=self.bias_regularizer,
-            constraint=self.bias_constraint,
+    def _einsum_dense(self, equation, output_shape, bias_axes, name):
+        return keras.layers.EinsumDense(
+            equation,
+            output_shape=output_shape,
+            bias_axes=bias_axes if self.use_bias else None,
+            kernel_initializer=fresh_initializer(self.kernel_initializer),
+            bias_initializer=fresh_initializer(self.bias_initializer),
+            kernel_regularizer=self.kernel_regularizer,
+            bias_regularizer=self.bias_regularizer,
+            kernel_constraint=self.kernel_constraint,
+            bias_constraint=self.bias_constraint,
+            dtype=self.dtype_policy,
             name=name,
         )
 
@@ -216,23 +246,28 @@ class MultiHeadAttention(keras.layers.Layer):
         check_rank("value", value_shape, (3,))
         key_shape = value_shape if key_shape is None else key_shape
         check_rank("key", key_shape, (3,))
-        heads_key = self.num_heads * self.key_dim
-        heads_value = self.num_heads * self.value_dim
-        self.query_kernel = self._kernel(
-            (query_shape[-1], heads_key), "query_kernel"
+        # Keras's equations and sublayer names, for rank-3 inputs.
+        heads_key = (None, self.num_heads, self.key_dim)
+        heads_value = (None, self.num_heads, self.value_dim)
+        self.query_dense = self._einsum_dense(
+            "abc,cde->abde", heads_key, "de", "query"
         )
-        self.query_bias = self._bias(heads_key, "query_bias")
-        self.key_kernel = self._kernel((key_shape[-1], heads_key), "key_kernel")
-        self.key_bias = self._bias(heads_key, "key_bias")
-        self.value_kernel = self._kernel(
-            (value_shape[-1], heads_value), "value_kernel"
+        self.query_dense.build(query_shape)
+        self.key_dense = self._einsum_dense(
+            "abc,cde->abde", heads_key, "de", "key"
         )
-        self.value_bias = self._bias(heads_value, "value_bias")
+        self.key_dense.build(key_shape)
+        self.value_dense = self._einsum_dense(
+            "abc,cde->abde", heads_value, "de", "value"
+        )
+        self.value_dense.build(value_shape)
         output_dim = self.output_dim or query_shape[-1]
-        self.output_kernel = self._kernel(
-            (heads_value, output_dim), "output_kernel"
+        self.output_dense = self._einsum_dense(
+            "abcd,cde->abe", (None, output_dim), "e", "attention_output"
         )
-        self.output_bias = self._bias(output_dim, "output_bias")
+        self.output_dense.build(
+            tuple(query_shape[:2]) + (self.num_heads, self.value_dim)
+        )
         if self.score == "cosine":
             self.log_inverse_temperature = self.add_weight(
                 shape=(self.num_heads,),
@@ -241,98 +276,87 @@ class MultiHeadAttention(keras.layers.Layer):
             )
         self.built = True
 
+    def _projections(self):
+        """The four `EinsumDense` sublayers: query, key, value, output.
+
+        A method, not a property: `.keras` saving walks the attributes, and
+        would file the sublayers under a property's name.
+        """
+        return (
+            self.query_dense,
+            self.key_dense,
+            self.value_dense,
+            self.output_dense,
+        )
+
+    def load_own_variables(self, store):
+        """Loads this layer's weights, also from files of the old layout.
+
+        Before the projections were sublayers, this layer held all its
+        weights (`query_kernel` `(dim, heads * key_dim)`, `query_bias`,
+        ..., `output_bias`, then `log_inverse_temperature`). Such entries
+        are reshaped into the sublayers, which then skip their own (absent)
+        entries of that file.
+        """
+        own = self._trainable_variables + self._non_trainable_variables
+        projected = []
+        if self.built and len(store.keys()) != len(own):
+            projected = [
+                weight
+                for dense in self._projections()
+                for weight in (dense.kernel, dense.bias)
+                if weight is not None
+            ]
+        if not projected or len(store.keys()) != len(projected) + len(own):
+            super().load_own_variables(store)  # raises on a mismatch
+            return
+        for index, weight in enumerate(projected + own):
+            weight.assign(np.reshape(store[str(index)], weight.shape))
+        for dense in self._projections():
+            skip_next_empty_load(dense)
+
     # Projections -----------------------------------------------------------
 
-    def _project(self, x, kernels, biases):
-        """One matmul for several projections of the same tensor."""
-        if len(kernels) == 1:
-            kernel, bias = kernels[0], biases[0]
-        else:
-            kernel = ops.concatenate(kernels, axis=-1)
-            bias = None if biases[0] is None else ops.concatenate(biases, -1)
-        projected = ops.matmul(x, kernel)
-        if bias is not None:
-            projected = projected + bias
-        if len(kernels) == 1:
-            return [projected]
-        sizes = [k.shape[-1] for k in kernels]
-        split_points = [sum(sizes[: i + 1]) for i in range(len(sizes) - 1)]
-        return ops.split(projected, split_points, axis=-1)
+    def _project(self, dense, x):
+        """`dense` (an `EinsumDense` of this layer) applied to `x`.
+
+        `x` is `(batch, T, dim)` for the query, key and value projections
+        and `(batch, T, heads, value_dim)` for the output projection. As
+        long as `dense` is neither quantized nor has LoRA, the result is one
+        2-D matmul of `(batch * T, ...)` by its kernel seen as a matrix: a
+        TensorFlow `EinsumDense` computes its kernel gradient as one product
+        per batch element and a sum, a 2-D matmul as one product. Otherwise
+        the sublayer's own `call` runs, which honours both.
+        """
+        if dense.quantization_mode is not None or dense.lora_enabled:
+            return dense(x)
+        kernel = dense.kernel
+        contracted = len(x.shape) - 2
+        size = math.prod(kernel.shape[:contracted])
+        flat = ops.matmul(
+            ops.reshape(x, (-1, size)), ops.reshape(kernel, (size, -1))
+        )
+        if dense.bias is not None:
+            flat = flat + ops.reshape(dense.bias, (-1,))
+        return ops.reshape(
+            flat, ops.shape(x)[:2] + tuple(kernel.shape[contracted:])
+        )
 
     def project_query(self, query):
         """`(batch, Tq, dim) -> (batch, Tq, heads, key_dim)`."""
-        (projected,) = self._project(
-            query, [self.query_kernel], [self.query_bias]
-        )
-        return split_heads(projected, self.num_heads)
+        return self._project(self.query_dense, query)
 
     def project_key_value(self, value, key=None):
         """Projected key and value, `(batch, Tv, heads, depth)` each."""
-        if key is None or key is value:
-            key, value = self._project(
-                value,
-                [self.key_kernel, self.value_kernel],
-                [self.key_bias, self.value_bias],
-            )
-        else:
-            (key,) = self._project(key, [self.key_kernel], [self.key_bias])
-            (value,) = self._project(
-                value, [self.value_kernel], [self.value_bias]
-            )
-        return split_heads(key, self.num_heads), split_heads(
-            value, self.num_heads
-        )
-
-    def _project_all(self, query, value, key):
-        if query is value and (key is None or key is value):
-            projected = self._project(
-                query,
-                [self.query_kernel, self.key_kernel, self.value_kernel],
-                [self.query_bias, self.key_bias, self.value_bias],
-            )
-            return [split_heads(x, self.num_heads) for x in projected]
-        return [self.project_query(query), *self.project_key_value(value, key)]
-
-    def _project_heads_first(self, query, value, key):
-        """Query, key and value projected to `(batch, heads, T, depth)`.
-
-        Each projection is its own 2-D matmul on `(batch * T, dim)`, even in
-        self-attention: three independent matmuls (and kernel gradients)
-        can run at the same time on the cores that a fused one leaves idle,
-        and there is no concatenation and split (measured faster on all
-        three backends on CPU). A 2-D matmul also keeps TensorFlow from
-        computing a kernel gradient as one product per batch element.
-        """
         key = value if key is None else key
-        projected = []
-        for x, name in ((query, "query"), (key, "key"), (value, "value")):
-            flat = ops.reshape(x, (-1, x.shape[-1]))
-            part = ops.matmul(flat, getattr(self, f"{name}_kernel"))
-            bias = getattr(self, f"{name}_bias")
-            if bias is not None:
-                part = part + bias
-            part = ops.reshape(part, ops.shape(x)[:-1] + (self.num_heads, -1))
-            projected.append(ops.transpose(part, (0, 2, 1, 3)))
-        return projected
-
-    def _project_output_heads_first(self, attended):
-        """`(batch, heads, Tq, value_dim) -> (batch, Tq, output_dim)`."""
-        batch_and_time = (ops.shape(attended)[0], ops.shape(attended)[2])
-        merged = ops.reshape(
-            ops.transpose(attended, (0, 2, 1, 3)),
-            (-1, self.num_heads * self.value_dim),
+        return (
+            self._project(self.key_dense, key),
+            self._project(self.value_dense, value),
         )
-        output = ops.matmul(merged, self.output_kernel)
-        if self.output_bias is not None:
-            output = output + self.output_bias
-        return ops.reshape(output, batch_and_time + (output.shape[-1],))
 
     def project_output(self, attended):
         """`(batch, Tq, heads, value_dim) -> (batch, Tq, output_dim)`."""
-        output = ops.matmul(merge_heads(attended), self.output_kernel)
-        if self.output_bias is not None:
-            output = output + self.output_bias
-        return output
+        return self._project(self.output_dense, attended)
 
     # Cache -----------------------------------------------------------------
 
@@ -373,47 +397,93 @@ class MultiHeadAttention(keras.layers.Layer):
         cache = ops.slice_update(cache, start, ops.cast(update, cache.dtype))
         return cache, cache[:, 0], cache[:, 1]
 
-    # Attention -------------------------------------------------------------
+    # Masks and attention ---------------------------------------------------
 
-    def _scale_and_normalize(self, query, key, heads_first=False):
-        """Per-score preparation so that `q . k * scale` is the score.
+    def _attention_mask(
+        self,
+        query,
+        key,
+        query_mask=None,
+        value_mask=None,
+        key_mask=None,
+        attention_mask=None,
+        cache_update_index=None,
+    ):
+        """The one boolean mask of a call, broadcastable to `(batch, Tq, Tk)`.
 
-        `query` and `key` are `(batch, T, heads, depth)`, or
-        `(batch, heads, T, depth)` with `heads_first`.
+        The AND of the padding masks, `attention_mask`, the sliding window
+        and, when decoding (`cache_update_index` given), the causal mask
+        offset by the position of the first new token. Without a cache, a
+        causal mask is left to the attention kernel. `None` if nothing is
+        masked.
         """
+        query_length, key_length = ops.shape(query)[1], ops.shape(key)[1]
+        offset = 0 if cache_update_index is None else cache_update_index
+        masks = [
+            merge_masks(
+                query_mask,
+                value_mask,
+                attention_mask,
+                use_causal_mask=cache_update_index is not None,
+                query_length=query_length,
+                key_length=key_length,
+                causal_offset=offset,
+            )
+        ]
+        if key_mask is not None:
+            masks.append(ops.expand_dims(key_mask, -2))
+        if self.sliding_window is not None:
+            # Query i (at position i + offset) sees keys j with
+            # |i + offset - j| < sliding_window.
+            rows = ops.arange(query_length, dtype="int32")[:, None] + offset
+            columns = ops.arange(key_length, dtype="int32")[None, :]
+            distance = ops.abs(rows - columns)
+            masks.append(ops.less(distance, self.sliding_window)[None])
+        masks = [ops.cast(mask, "bool") for mask in masks if mask is not None]
+        return functools.reduce(ops.logical_and, masks) if masks else None
+
+    def _scale_and_normalize(self, query, key):
+        """Per-score preparation so that `q . k * scale` is the score;
+        `query` and `key` are `(batch, T, heads, depth)`."""
         if self.score == "dot":
             return query, key, 1.0 / math.sqrt(self.key_dim)
         ceiling = math.log(100.0)  # temperature >= 0.01, as in Swin V2
         inverse_temperature = ops.exp(
             ops.minimum(self.log_inverse_temperature, ceiling)
         )
-        per_head = (
-            inverse_temperature[:, None, None]
-            if heads_first
-            else inverse_temperature[:, None]
+        query = l2_normalize(query) * ops.cast(
+            inverse_temperature[:, None], query.dtype
         )
-        query = l2_normalize(query) * ops.cast(per_head, query.dtype)
         return query, l2_normalize(key), 1.0
 
-    def _attend(self, query, key, value, mask, causal, scores, training):
+    def _attend(
+        self,
+        query,
+        key,
+        value,
+        mask,
+        use_causal_mask,
+        return_attention_scores,
+        training,
+    ):
+        """Attention on projected `(batch, T, heads, depth)` tensors.
+
+        Returns `(batch, Tq, heads, value_dim)` and the weights `(batch,
+        heads, Tq, Tk)`, or `None` unless `return_attention_scores`.
+        """
         query, key, scale = self._scale_and_normalize(query, key)
         dropout_active = bool(training) and self.dropout > 0
-        if scores or dropout_active:
-            logits = attention_scores(query, key, scale)
-            if causal:
-                causal_only = merge_masks(
+        if return_attention_scores or dropout_active:
+            if use_causal_mask:
+                mask = merge_masks(
+                    attention_mask=mask,
                     use_causal_mask=True,
                     query_length=ops.shape(query)[1],
                     key_length=ops.shape(key)[1],
                 )
-                mask = (
-                    causal_only
-                    if mask is None
-                    else ops.logical_and(mask, causal_only)
-                )
             if mask is not None:
                 mask = ops.expand_dims(mask, 1)
-            weights = masked_softmax(logits, mask)
+            weights = masked_softmax(attention_scores(query, key, scale), mask)
             dropped = weights
             if dropout_active:
                 dropped = keras.random.dropout(
@@ -432,44 +502,20 @@ class MultiHeadAttention(keras.layers.Layer):
                 value,
                 mask,
                 scale,
-                use_causal_mask=causal,
+                use_causal_mask=use_causal_mask,
                 chunk_size=self.query_chunk_size,
             )
             return attended, None
-        attended = dot_product_attention(
-            query,
-            key,
-            value,
+        attended = heads_first_attention(
+            heads_first(query),
+            heads_first(key),
+            heads_first(value),
             mask,
             scale,
-            use_causal_mask=causal,
+            use_causal_mask=use_causal_mask,
             flash_attention=self.flash_attention,
         )
-        return attended, None
-
-    def _sliding_window_mask(self, query_length, key_length, offset):
-        """`(1, Tq, Tk)`: query `i` (at position `i + offset`) sees keys
-        `j` with `|i + offset - j| < sliding_window`."""
-        rows = ops.arange(query_length, dtype="int32")[:, None] + offset
-        columns = ops.arange(key_length, dtype="int32")[None, :]
-        return ops.less(ops.abs(rows - columns), self.sliding_window)[None]
-
-    def _use_heads_first(self, query, cache, return_scores, training):
-        """Whether `call` takes the fast `(batch, heads, T, depth)` path.
-
-        It does unless a cache, the attention weights, active dropout or
-        query chunking need the `(batch, T, heads, depth)` path.
-        """
-        query_length = query.shape[1]
-        chunked = (
-            self.query_chunk_size is not None
-            and query_length is not None
-            and query_length > self.query_chunk_size
-        )
-        dropout_active = bool(training) and self.dropout > 0
-        return not (
-            cache is not None or return_scores or dropout_active or chunked
-        )
+        return heads_first(attended), None
 
     def call(
         self,
@@ -506,80 +552,33 @@ class MultiHeadAttention(keras.layers.Layer):
             (batch, query_length, value_length),
             "attention_mask",
         )
-        if self.sliding_window is not None:
-            offset = 0 if cache is None else cache_update_index
-            window = self._sliding_window_mask(
-                ops.shape(query)[1],
-                value_length or ops.shape(value)[1],
-                0 if offset is None else offset,
-            )
-            attention_mask = (
-                window
-                if attention_mask is None
-                else ops.logical_and(ops.cast(attention_mask, "bool"), window)
-            )
-        if self._use_heads_first(
-            query, cache, return_attention_scores, training
-        ):
-            mask = merge_masks(query_mask, value_mask, attention_mask)
-            if key_mask is not None:
-                key_mask = ops.expand_dims(ops.cast(key_mask, "bool"), -2)
-                mask = (
-                    key_mask
-                    if mask is None
-                    else ops.logical_and(ops.cast(mask, "bool"), key_mask)
-                )
-            query, key, value = self._project_heads_first(query, value, key)
-            query, key, scale = self._scale_and_normalize(
-                query, key, heads_first=True
-            )
-            attended = heads_first_attention(
-                query,
-                key,
-                value,
-                mask,
-                scale,
-                use_causal_mask=use_causal_mask,
-                flash_attention=self.flash_attention,
-            )
-            return self._project_output_heads_first(attended)
-        query, key, value = self._project_all(query, value, key)
-        causal = use_causal_mask
+        query = self.project_query(query)
+        key, value = self.project_key_value(value, key)
         if cache is not None:
             cache, key, value = self._update_cache(
                 cache, key, value, cache_update_index
             )
-            # Decoding is causal over the cache, offset by the new position.
-            offset_causal = merge_masks(
-                use_causal_mask=True,
-                query_length=ops.shape(query)[1],
-                key_length=ops.shape(key)[1],
-                causal_offset=cache_update_index,
-            )
-            attention_mask = (
-                offset_causal
-                if attention_mask is None
-                else ops.logical_and(
-                    ops.cast(attention_mask, "bool"), offset_causal
-                )
-            )
-            causal = False
-        mask = merge_masks(query_mask, value_mask, attention_mask)
-        if key_mask is not None:
-            key_mask = ops.expand_dims(ops.cast(key_mask, "bool"), -2)
-            mask = key_mask if mask is None else ops.logical_and(mask, key_mask)
-        attended, scores = self._attend(
+        mask = self._attention_mask(
+            query,
+            key,
+            query_mask,
+            value_mask,
+            key_mask,
+            attention_mask,
+            cache_update_index=None if cache is None else cache_update_index,
+        )
+        attended, weights = self._attend(
             query,
             key,
             value,
             mask,
-            causal,
+            use_causal_mask and cache is None,
             return_attention_scores,
             training,
         )
         outputs = [self.project_output(attended)]
         if return_attention_scores:
-            outputs.append(scores)
+            outputs.append(weights)
         if cache is not None:
             outputs.append(cache)
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
@@ -632,28 +631,16 @@ class MultiHeadAttention(keras.layers.Layer):
                 "use_bias": self.use_bias,
                 "output_shape": self.output_dim,
                 "flash_attention": self.flash_attention,
-                "kernel_initializer": keras.initializers.serialize(
-                    self.kernel_initializer
-                ),
-                "bias_initializer": keras.initializers.serialize(
-                    self.bias_initializer
-                ),
-                "kernel_regularizer": keras.regularizers.serialize(
-                    self.kernel_regularizer
-                ),
-                "bias_regularizer": keras.regularizers.serialize(
-                    self.bias_regularizer
-                ),
-                "kernel_constraint": keras.constraints.serialize(
-                    self.kernel_constraint
-                ),
-                "bias_constraint": keras.constraints.serialize(
-                    self.bias_constraint
-                ),
                 "seed": self.seed,
                 "score": self.score,
                 "query_chunk_size": self.query_chunk_size,
                 "sliding_window": self.sliding_window,
+            }
+        )
+        config.update(
+            {
+                name: module.serialize(getattr(self, name))
+                for name, module in PROJECTION_SETTINGS.items()
             }
         )
         return config
@@ -664,80 +651,12 @@ class MultiHeadAttention(keras.layers.Layer):
 
         Args:
             layer: a built `keras.layers.MultiHeadAttention` that attends
-                over the sequence axis (no `attention_axes` or gate) and has
-                a 1-D output; its `sliding_window` is kept.
+                over the sequence axis (no `attention_axes` or gate), has a
+                1-D output and is not quantized; its `sliding_window` is
+                kept. See `attention_zoo.layers.from_keras`.
             **kwargs: extra constructor arguments (`query_chunk_size`, ...).
 
         Returns:
             A `MultiHeadAttention` whose outputs equal `layer`'s.
         """
-        if not isinstance(layer, keras.layers.MultiHeadAttention):
-            raise TypeError(
-                "`layer` must be a keras.layers.MultiHeadAttention; "
-                f"received {type(layer).__name__}."
-            )
-        if not layer.built:
-            raise ValueError(
-                "`layer` must be built (called once, or `build()` with the "
-                "input shapes) so that its weights exist."
-            )
-        config = layer.get_config()
-        unsupported = {
-            "attention_axes": config.get("attention_axes")
-            not in (None, [1], (1,)),
-            "use_gate": bool(config.get("use_gate")),
-        }
-        for name, present in unsupported.items():
-            if present:
-                raise ValueError(
-                    f"Cannot convert a layer with `{name}`="
-                    f"{config.get(name)!r}; only sequence attention without "
-                    "gate is supported."
-                )
-        output_kernel = layer.output_dense.kernel
-        if len(output_kernel.shape) != 3:
-            raise ValueError(
-                "Cannot convert a layer with a multi-dimensional "
-                f"output_shape={config.get('output_shape')!r}."
-            )
-        query_dim = layer.query_dense.kernel.shape[0]
-        key_input_dim = layer.key_dense.kernel.shape[0]
-        value_input_dim = layer.value_dense.kernel.shape[0]
-        output_dim = output_kernel.shape[-1]
-        converted = cls(
-            num_heads=config["num_heads"],
-            key_dim=config["key_dim"],
-            value_dim=config["value_dim"],
-            dropout=config["dropout"],
-            use_bias=config["use_bias"],
-            output_shape=None if output_dim == query_dim else output_dim,
-            seed=config.get("seed"),
-            sliding_window=config.get("sliding_window"),
-            name=layer.name,
-            dtype=layer.dtype_policy,
-            **kwargs,
-        )
-        converted.build(
-            (None, None, query_dim),
-            (None, None, value_input_dim),
-            (None, None, key_input_dim),
-        )
-        pairs = [
-            ("query", layer.query_dense),
-            ("key", layer.key_dense),
-            ("value", layer.value_dense),
-            ("output", layer.output_dense),
-        ]
-        for prefix, dense in pairs:
-            # Values go through numpy: a copy, so that the two layers never
-            # share a buffer (on JAX, training one would delete the other's).
-            kernel = getattr(converted, f"{prefix}_kernel")
-            kernel.assign(
-                np.reshape(ops.convert_to_numpy(dense.kernel), kernel.shape)
-            )
-            bias = getattr(converted, f"{prefix}_bias")
-            if bias is not None:
-                bias.assign(
-                    np.reshape(ops.convert_to_numpy(dense.bias), bias.shape)
-                )
-        return converted
+        return convert_keras_layer(cls, layer, **kwargs)

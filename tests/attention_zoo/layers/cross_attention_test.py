@@ -70,3 +70,25 @@ def test_needs_context_or_cache():
         layer(np.zeros((1, 2, 4), "float32"))
     with pytest.raises(ValueError, match="Call the layer once"):
         layer.compute_context_cache(np.zeros((1, 2, 4), "float32"))
+
+
+def test_keras_weights_give_keras_outputs():
+    rng = np.random.default_rng(2)
+    query = rng.normal(size=(2, 3, 6)).astype("float32")
+    context = rng.normal(size=(2, 5, 4)).astype("float32")
+    keras_layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    expected = keras_layer(query, context)
+    layer = CrossAttention(num_heads=2, key_dim=3)
+    layer(query, context)
+    layer.set_weights(keras_layer.get_weights())
+    assert_allclose(layer(query, context), expected)
+    cache = layer.compute_context_cache(context)
+    assert tuple(cache[0].shape) == (2, 5, 2, 3)
+    assert_allclose(layer(query, context_cache=cache), expected)
+
+
+def test_rejects_sliding_window():
+    with pytest.raises(ValueError, match="`sliding_window` must be None"):
+        CrossAttention(num_heads=2, key_dim=3, sliding_window=2)
+    # The default and an explicit None are accepted.
+    assert CrossAttention(2, 3, sliding_window=None).sliding_window is None

@@ -12,12 +12,18 @@ from tests.test_case import to_numpy
 
 
 def numpy_weights(layer):
-    names = ["query", "key", "value", "output"]
+    """The projections as 2-D kernels and flat biases, the layout that
+    `tests.reference.multi_head_attention` takes: `(dim, heads, depth)`
+    kernels become `(dim, heads * depth)`, the output kernel
+    `(heads, depth, dim)` becomes `(heads * depth, dim)`."""
     weights = {}
-    for name in names:
-        weights[f"{name}_kernel"] = to_numpy(getattr(layer, f"{name}_kernel"))
-        bias = getattr(layer, f"{name}_bias")
-        weights[f"{name}_bias"] = None if bias is None else to_numpy(bias)
+    for name in ("query", "key", "value", "output"):
+        dense = getattr(layer, f"{name}_dense")
+        kernel = to_numpy(dense.kernel)
+        rows = kernel.shape[0] * (kernel.shape[1] if name == "output" else 1)
+        weights[f"{name}_kernel"] = kernel.reshape(rows, -1)
+        bias = None if dense.bias is None else to_numpy(dense.bias)
+        weights[f"{name}_bias"] = None if bias is None else bias.reshape(-1)
     return weights
 
 
@@ -154,6 +160,11 @@ def test_from_keras_rejects_unbuilt_and_wrong_layers():
     gated(np.zeros((1, 2, 3), "float32"), np.zeros((1, 2, 3), "float32"))
     with pytest.raises(ValueError, match="use_gate"):
         MultiHeadAttention.from_keras(gated)
+    quantized = keras.layers.MultiHeadAttention(2, 4)
+    quantized(np.zeros((1, 2, 3), "float32"), np.zeros((1, 2, 3), "float32"))
+    quantized.value_dense.quantize("int8")
+    with pytest.raises(ValueError, match="`value_dense` is int8"):
+        MultiHeadAttention.from_keras(quantized)
 
 
 @pytest.mark.parametrize("step", [1, 2], ids=["one_token", "two_tokens"])
@@ -325,7 +336,11 @@ def test_projection_kernels_start_different():
     layer.build((None, 3, 8), (None, 3, 8))
     kernels = [
         to_numpy(k)
-        for k in (layer.query_kernel, layer.key_kernel, layer.value_kernel)
+        for k in (
+            layer.query_dense.kernel,
+            layer.key_dense.kernel,
+            layer.value_dense.kernel,
+        )
     ]
     assert not np.allclose(kernels[0], kernels[1])
     assert not np.allclose(kernels[1], kernels[2])
@@ -393,3 +408,188 @@ def test_keras_config_loads_without_gate():
     config.pop("use_gate")  # the one Keras argument we do not implement
     layer = MultiHeadAttention.from_config(config)
     assert layer.sliding_window == 5 and layer.num_heads == 2
+
+
+# Keras sublayers: layout, quantization, LoRA, old files ---------------------
+
+KERAS_LAYOUT_CONFIGS = [
+    {"num_heads": 2, "key_dim": 3},
+    {"num_heads": 3, "key_dim": 2, "value_dim": 4, "output_shape": 5},
+    {"num_heads": 2, "key_dim": 3, "use_bias": False},
+]
+
+
+@pytest.mark.parametrize(
+    "kwargs", KERAS_LAYOUT_CONFIGS, ids=["default", "dims", "no_bias"]
+)
+def test_weights_have_the_keras_layout(kwargs):
+    rng = np.random.default_rng(14)
+    # (batch, length, dim) of the query, value and key
+    shapes = ((2, 4, 6), (2, 5, 7), (2, 5, 8))
+    query, value, key = (random(rng, *shape) for shape in shapes)
+    arguments = {"key": key, "use_causal_mask": True}
+    keras_layer = keras.layers.MultiHeadAttention(**kwargs)
+    # Weights returned: Keras's fused path on JAX needs key_dim == value_dim.
+    expected, _ = keras_layer(
+        query, value, return_attention_scores=True, **arguments
+    )
+    ours = MultiHeadAttention(**kwargs)
+    ours(query, value, key=key)
+    assert [tuple(w.shape) for w in ours.weights] == [
+        tuple(w.shape) for w in keras_layer.weights
+    ]
+    # Same sublayer names, so the same variable paths below the layer.
+    assert [w.path.split("/", 1)[1] for w in ours.weights] == [
+        w.path.split("/", 1)[1] for w in keras_layer.weights
+    ]
+    heads, key_dim = kwargs["num_heads"], kwargs["key_dim"]
+    assert tuple(ours.query_dense.kernel.shape) == (6, heads, key_dim)
+    assert tuple(ours.key_dense.kernel.shape) == (8, heads, key_dim)
+    ours.set_weights(keras_layer.get_weights())
+    assert_allclose(ours(query, value, **arguments), expected)
+
+
+def quantized_error(layer, x):
+    """`(model, largest |int8 output - float output|)` of `Input -> layer`."""
+    inputs = keras.Input(x.shape[1:])
+    model = keras.Model(inputs, layer(inputs, inputs))
+    before = to_numpy(model.predict(x, verbose=0))
+    model.quantize("int8")
+    after = to_numpy(model.predict(x, verbose=0))
+    return model, np.max(np.abs(after - before))
+
+
+def test_int8_quantization_quantizes_our_projections_as_keras():
+    rng = np.random.default_rng(15)
+    x = random(rng, 2, 6, 16)
+    keras_layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=8)
+    keras_layer(x, x)
+    ours = MultiHeadAttention.from_keras(keras_layer)
+    keras_model, keras_error = quantized_error(keras_layer, x)
+    model, error = quantized_error(ours, x)
+
+    def quantized(model):
+        return [
+            w.path.split("/", 1)[1]
+            for w in model.weights
+            if w.dtype == "int8" or w.path.endswith("kernel_scale")
+        ]
+
+    # An int8 kernel and its scale in each of the four projections.
+    assert len(quantized(keras_model)) == 8
+    assert quantized(model) == quantized(keras_model)
+    # int8 changes the outputs (the projections really are quantized), by
+    # no more than it changes Keras's.
+    assert 0 < error <= 2 * keras_error, (error, keras_error)
+    # The explicit path (returned weights) honours quantization too.
+    output, _ = ours(x, x, return_attention_scores=True)
+    assert_allclose(output, model.predict(x, verbose=0), atol=1e-5)
+
+
+def trainable(layer):
+    return [
+        (w.path.split("/", 1)[1], tuple(w.shape))
+        for w in layer.trainable_weights
+    ]
+
+
+def test_lora_on_query_and_value_as_keras():
+    rng = np.random.default_rng(16)
+    x, target = random(rng, 4, 5, 8), random(rng, 4, 5, 8)
+    keras_layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=5)
+    keras_layer(x, x)
+    ours = MultiHeadAttention.from_keras(keras_layer)
+    before = to_numpy(ours(x, x))
+    for layer in (keras_layer, ours):
+        layer.query_dense.enable_lora(4)
+        layer.value_dense.enable_lora(4)
+    assert trainable(ours) == trainable(keras_layer)
+    names = [name for name, _ in trainable(ours)]
+    # Frozen query and value kernels, their adapters trained instead.
+    assert "query/kernel" not in names and "value/kernel" not in names
+    assert "key/kernel" in names and "attention_output/kernel" in names
+    # Keras's factorisation of a (dim, heads, key_dim) kernel.
+    assert ("query/lora_kernel_a", (8, 2, 4)) in trainable(ours)
+    assert ("query/lora_kernel_b", (4, 5)) in trainable(ours)
+    assert_allclose(ours(x, x), before)  # LoRA starts as a no-op
+    ours.set_weights(keras_layer.get_weights())  # the same random LoRA A
+
+    def fit_once(layer):
+        inputs = keras.Input((5, 8))
+        model = keras.Model(inputs, layer(inputs, inputs))
+        model.compile(optimizer=keras.optimizers.SGD(1.0), loss="mse")
+        frozen = [to_numpy(w) for w in layer.non_trainable_weights]
+        model.fit(x, target, epochs=1, batch_size=4, verbose=0)
+        for old, new in zip(frozen, layer.non_trainable_weights):
+            np.testing.assert_array_equal(old, to_numpy(new))
+        return to_numpy(model.predict(x, verbose=0))
+
+    trained = fit_once(ours)
+    assert np.max(np.abs(trained - before)) > 1e-3
+    assert_allclose(trained, fit_once(keras_layer), atol=1e-5)
+
+
+def to_old_layout(path):
+    """Rewrites the `.keras` file at `path` in the layout of the layer before
+    it had sublayers: all weights its own, 2-D kernels, flat biases, then
+    the cosine temperature."""
+    import io
+    import zipfile
+
+    import h5py
+
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    buffer = io.BytesIO(files["model.weights.h5"])
+    with h5py.File(buffer, "r+") as h5:
+        group = h5["layers/multi_head_attention"]
+        values = []
+        for name in ("query_dense", "key_dense", "value_dense", "output_dense"):
+            stored = group[name]["vars"]
+            kernel = stored["0"][()]
+            rows = np.prod(kernel.shape[: 2 if name == "output_dense" else 1])
+            values.append(kernel.reshape(rows, -1))
+            if "1" in stored:
+                values.append(stored["1"][()].reshape(-1))
+            del group[name]
+        own = group["vars"]
+        values += [own[key][()] for key in sorted(own, key=int)]
+        for key in list(own):
+            del own[key]
+        for index, value in enumerate(values):
+            own.create_dataset(str(index), data=value)
+    files["model.weights.h5"] = buffer.getvalue()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"num_heads": 2, "key_dim": 4},
+        {"num_heads": 2, "key_dim": 3, "use_bias": False, "score": "cosine"},
+    ],
+    ids=["dot", "cosine_no_bias"],
+)
+def test_files_of_the_old_layout_load(kwargs, tmp_path):
+    rng = np.random.default_rng(17)
+    x = random(rng, 2, 5, 8)
+    inputs = keras.Input((5, 8))
+    layer = MultiHeadAttention(**kwargs, output_shape=6)
+    model = keras.Model(inputs, layer(inputs, inputs, use_causal_mask=True))
+    if "score" in kwargs:  # a temperature that is not the initial one
+        layer.log_inverse_temperature.assign(np.array([1.0, 2.0], "float32"))
+    expected = model.predict(x, verbose=0)
+    path = str(tmp_path / "old.keras")
+    model.save(path)
+    to_old_layout(path)
+    loaded = keras.saving.load_model(path)
+    assert_allclose(loaded.predict(x, verbose=0), expected)
+    # A file of the old layout with the wrong number of weights still fails.
+    broken = MultiHeadAttention(**kwargs)
+    broken.build((None, 5, 8), (None, 5, 8))
+    with pytest.raises(ValueError, match="expected"):
+        broken.load_own_variables(
+            {str(i): np.zeros((8, 8), "float32") for i in range(2)}
+        )
