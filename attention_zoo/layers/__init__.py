@@ -12,6 +12,12 @@ from attention_zoo.layers.multi_head_attention import MultiHeadAttention
 from attention_zoo.layers.registry import LAYERS
 from attention_zoo.layers.registry import get
 from attention_zoo.layers.spatial_attention import SpatialAttention
+from attention_zoo.layers.transformer_decoder_block import (
+    TransformerDecoderBlock,
+)
+from attention_zoo.layers.transformer_encoder_block import (
+    TransformerEncoderBlock,
+)
 
 __all__ = [
     "LAYERS",
@@ -25,5 +31,7 @@ __all__ = [
     "LuongAttention",
     "MultiHeadAttention",
     "SpatialAttention",
+    "TransformerDecoderBlock",
+    "TransformerEncoderBlock",
     "get",
 ]

@@ -9,6 +9,12 @@ from attention_zoo.layers.cross_attention import CrossAttention
 from attention_zoo.layers.luong_attention import LuongAttention
 from attention_zoo.layers.multi_head_attention import MultiHeadAttention
 from attention_zoo.layers.spatial_attention import SpatialAttention
+from attention_zoo.layers.transformer_decoder_block import (
+    TransformerDecoderBlock,
+)
+from attention_zoo.layers.transformer_encoder_block import (
+    TransformerEncoderBlock,
+)
 
 LAYERS = {
     "bahdanau": BahdanauAttention,
@@ -20,6 +26,8 @@ LAYERS = {
     "channel": ChannelAttention,
     "spatial": SpatialAttention,
     "cbam": CBAM,
+    "transformer_encoder": TransformerEncoderBlock,
+    "transformer_decoder": TransformerDecoderBlock,
 }
 
 
@@ -30,6 +38,7 @@ def get(identifier, /, **kwargs):
         identifier: one of `"bahdanau"`, `"luong"`, `"cosine"`, `"multi_head"`,
             `"cross"`, `"pooling"` (sequences), `"channel"`, `"spatial"`,
             `"cbam"` (images).
+            Blocks: `"transformer_encoder"`, `"transformer_decoder"`.
         **kwargs: the layer's constructor arguments.
 
     Example:
