@@ -112,9 +112,9 @@ class Classifier(Task):
     def from_config(cls, config):
         if "backbone" not in config:
             raise ValueError(
-                f"this {cls.__name__} was saved by attention-zoo 0.1, "
-                "whose models had no backbone; train it again with this "
-                "version"
+                f"this {cls.__name__} was saved in the format from before "
+                "backbones and preprocessors (its config has no "
+                "'backbone'); train it again with this version"
             )
         return super().from_config(config)
 

@@ -68,7 +68,9 @@ class ClassifierApplication(Application):
     def evaluate(self, model, test, args):
         """Accuracy and macro precision, recall, F1, PR-AUC."""
         x, y = test
-        probabilities = model.predict(x, batch_size=64, verbose=0)
+        probabilities = model.predict(
+            x, batch_size=getattr(args, "batch_size", None) or 64, verbose=0
+        )
         report = classification_report(
             y, probabilities, num_classes=len(model.labels)
         )

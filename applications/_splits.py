@@ -49,11 +49,11 @@ def sample(columns, limit, rng):
     return tuple(take(column, order) for column in columns)
 
 
-def hold_out(train, test, test_fraction, rng, source):
+def hold_out(train, test, test_fraction, rng, source, test_source=None):
     """`(train, test, where)`: the shuffled training columns and the test
-    columns (`test`, or the last `test_fraction` of the shuffled training
-    rows when `test` is `None`); `where` names the test rows for
-    messages."""
+    columns (`test`, read from `test_source`, or the last `test_fraction`
+    of the shuffled training rows when `test` is `None`); `where` names
+    the test rows for messages."""
     train = sample(train, None, rng)
     if test is None:
         cut = round(len(train[0]) * (1 - test_fraction))
@@ -61,7 +61,7 @@ def hold_out(train, test, test_fraction, rng, source):
         train = tuple(column[:cut] for column in train)
         where = f"the held-out {test_fraction:g} of {source}"
     else:
-        where = f"the test examples of {source}"
+        where = f"the test examples of {test_source or source}"
     if not len(train[0]):
         raise DataError(
             f"{source} has no training examples; expected at least one "
@@ -100,6 +100,7 @@ def split_labelled(
     source="the data",
     class_names=None,
     label_order=None,
+    test_source=None,
 ):
     """A `LabelledData` of `(inputs, labels)` pairs under the policy above.
 
@@ -111,12 +112,15 @@ def split_labelled(
         max_examples: at most this many training and test examples.
         seed: seed of the shuffles.
         source: what `train` was read from, for messages.
+        test_source: what `test` was read from, if not `source`.
         class_names: the data set's class names, if it names them;
             otherwise the distinct training labels, sorted by
             `label_order` (a sort key).
     """
     rng = np.random.default_rng(seed)
-    train, test, where = hold_out(train, test, test_fraction, rng, source)
+    train, test, where = hold_out(
+        train, test, test_fraction, rng, source, test_source
+    )
     labels = (
         list(class_names)
         if class_names is not None

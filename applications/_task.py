@@ -59,9 +59,12 @@ class Task(keras.Model):
     """A functional model of `backbone`, `preprocessor` and a head.
 
     Subclasses build the graph and call `super().__init__(inputs=...,
-    outputs=...)`; `fit`, `evaluate`, `predict` and `explain` take raw
-    inputs (whatever `preprocessor` maps), arrays the backbone takes, or a
-    `tf.data.Dataset`/`keras.utils.PyDataset` of them.
+    outputs=...)`. `fit`, `evaluate` and `predict` take raw inputs (what
+    `preprocessor` maps: lists of strings, file paths), or what the
+    backbone takes (arrays of ids or pixels, and `tf.data.Dataset`s or
+    `keras.utils.PyDataset`s of them: a pipeline applies
+    `model.preprocessor` itself). `quantize` quantizes the backbone; the
+    small head stays in float, so the task's config still describes it.
     """
 
     def __init__(self, *args, backbone, preprocessor, **kwargs):
@@ -102,6 +105,11 @@ class Task(keras.Model):
         if self.built:
             self.optimizer.build(self.trainable_variables)
 
+    def quantize(self, mode, **kwargs):
+        """Quantizes the backbone (`keras.Model.quantize`), whose config
+        keeps the quantized layers' dtype policies."""
+        self.backbone.quantize(mode, **kwargs)
+
     # Raw inputs ------------------------------------------------------------
 
     def preprocess(self, x):
@@ -111,7 +119,7 @@ class Task(keras.Model):
         return self.preprocessor(x)
 
     def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
-        if isinstance(validation_data, tuple):
+        if isinstance(validation_data, (tuple, list)):
             validation_data = (
                 self.preprocess(validation_data[0]),
                 *validation_data[1:],

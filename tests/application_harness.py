@@ -5,6 +5,7 @@ In order: one `fit` step on tiny real data that changes the weights; a
 `.keras` round trip with the same config and equal predictions on raw
 inputs; the dtype policy kept through save and load (a model built under
 `mixed_bfloat16` reloads as `mixed_bfloat16` under a float32 default);
+an int8-quantized model close to the float one, saved and reloaded;
 the files of a command-line `train` run; `evaluate` and `predict` run as
 subprocesses (one JSON object on stdout; inputs given as arguments and
 by `--input-file`, or on standard input, give the same lines); and every
@@ -106,6 +107,23 @@ def check_dtype_policy_kept(build_model, predict_inputs, tmp_path):
     )
 
 
+def check_quantized_round_trip(build_model, predict_inputs, tmp_path):
+    """`quantize("int8")` quantizes the backbone, predicts close to the
+    float model, and its `.keras` file loads and predicts the same."""
+    model = build_model()
+    expected = model.predict(predict_inputs, verbose=0)
+    model.quantize("int8")
+    assert any("int8" in str(weight.dtype) for weight in model.weights)
+    quantized = model.predict(predict_inputs, verbose=0)
+    np.testing.assert_allclose(quantized, expected, atol=0.05)
+    path = tmp_path / "int8.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(
+        loaded.predict(predict_inputs, verbose=0), quantized, atol=1e-6
+    )
+
+
 def check_run(
     application, run, evaluate_argv, predict_inputs, predict_argv, tmp_path, env
 ):
@@ -204,6 +222,7 @@ def run_application_test(
     """
     check_fit_and_round_trip(build_model, x, y, predict_inputs, tmp_path)
     check_dtype_policy_kept(build_model, predict_inputs, tmp_path)
+    check_quantized_round_trip(build_model, predict_inputs, tmp_path)
     check_bad_inputs(application, bad_inputs, capsys, tmp_path / "new")
     if run is None:
         return None

@@ -54,7 +54,8 @@ def _setup(args):
 
         # Small models: PyTorch's default threads stall on a busy CPU.
         torch.set_num_threads(1)
-    keras.utils.set_random_seed(args.seed)
+    if hasattr(args, "seed"):
+        keras.utils.set_random_seed(args.seed)
 
 
 def _fit(model, data, args, callbacks, verbose):
@@ -155,6 +156,7 @@ def epochs_done(history_csv, history):
 
 
 def _load_checked_model(app, args):
+    _setup(args)
     model = load_model(args.model)
     app.check_model(model, args.model)
     return model
@@ -162,7 +164,6 @@ def _load_checked_model(app, args):
 
 def evaluate(app, args):
     model = _load_checked_model(app, args)
-    _setup(args)
     args.batch_size = args.batch_size or app.default_batch_size
     test = app.load_test_data(args, model)
     # Progress bars go to stderr: stdout holds only the JSON line.

@@ -351,6 +351,7 @@ def load(
         source=str(path),
         class_names=names,
         label_order=_label_order,
+        test_source=None if test_data is None else str(test_data),
     )
     return ImageData(**vars(loaded))
 

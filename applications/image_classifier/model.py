@@ -200,6 +200,17 @@ class ImageClassifier(Classifier):
     weight_decay = 0.05
     label_smoothing = 0.1
 
+    def __init__(self, backbone, preprocessor, labels, dropout=0.2, **kwargs):
+        if preprocessor is not None and tuple(
+            preprocessor.image_shape
+        ) != tuple(backbone.image_shape):
+            raise ValueError(
+                "`preprocessor.image_shape` and `backbone.image_shape` must "
+                f"agree; received {preprocessor.image_shape} and "
+                f"{backbone.image_shape}."
+            )
+        super().__init__(backbone, preprocessor, labels, dropout, **kwargs)
+
     @property
     def image_shape(self):
         return self.backbone.image_shape

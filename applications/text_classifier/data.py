@@ -202,6 +202,12 @@ def _as_pair(split):
     return split
 
 
+def _held_out(source):
+    """The test split of a source if it has examples, else all of it."""
+    test = source["test"]
+    return _as_pair(test if test and test[0] else source["train"])
+
+
 def load(
     path,
     test_data=None,
@@ -226,8 +232,7 @@ def load(
     source = read_source(path)
     test = source["test"] if source["test"] and source["test"][0] else None
     if test_data is not None:
-        held = read_source(test_data)
-        test = _as_pair(held["test"] or held["train"])
+        test = _held_out(read_source(test_data))
     return split_labelled(
         _as_pair(source["train"]),
         test,
@@ -235,14 +240,14 @@ def load(
         max_examples=max_examples,
         seed=seed,
         source=str(path),
+        test_source=None if test_data is None else str(test_data),
     )
 
 
 def load_test(path, max_examples=None, seed=1337):
     """`(texts, labels)` held out in `path`: its test split if it has one
     (folder, archive, `imdb`), else all of it (CSV/TSV)."""
-    source = read_source(path)
-    texts, labels = _as_pair(source["test"] or source["train"])
+    texts, labels = _held_out(read_source(path))
     if not texts:
         raise DataError(f"{path} has no examples to evaluate")
     order = np.random.default_rng(seed).permutation(len(texts))

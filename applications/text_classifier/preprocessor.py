@@ -44,11 +44,15 @@ def build_vocabulary(texts, max_size):
 
 
 def _is_text(x):
-    if isinstance(x, str):
+    if isinstance(x, (str, bytes)):
         return True
     if isinstance(x, np.ndarray):
         return x.dtype.kind in "OUS"
-    return isinstance(x, (list, tuple)) and bool(x) and isinstance(x[0], str)
+    return (
+        isinstance(x, (list, tuple))
+        and bool(x)
+        and isinstance(x[0], (str, bytes))
+    )
 
 
 @saving.register_keras_serializable(package="applications")
@@ -106,7 +110,7 @@ class TextClassifierPreprocessor:
         returned unchanged."""
         if not _is_text(x):
             return x
-        if isinstance(x, str):
+        if isinstance(x, (str, bytes)):
             x = [x]
         ids = np.zeros((len(x), self.sequence_length), dtype="int32")
         for row, text in enumerate(x):

@@ -19,6 +19,7 @@ from applications._runner import main
 from applications.image_classifier import ATTENTIONS
 from applications.image_classifier import ImageClassifier
 from applications.image_classifier import ImageClassifierBackbone
+from applications.image_classifier import ImageClassifierPreprocessor
 from applications.image_classifier import data
 from applications.image_classifier import recipe
 from applications.image_classifier.cli import APPLICATION
@@ -161,6 +162,10 @@ def test_constructor_errors_name_the_argument():
     backbone = ImageClassifierBackbone(*args, widths=(8,))
     with pytest.raises(ValueError, match="labels"):
         ImageClassifier(backbone, None, ["a"])
+    with pytest.raises(ValueError, match="image_shape"):
+        ImageClassifier(
+            backbone, ImageClassifierPreprocessor((14, 14, 1)), ["a", "b"]
+        )
 
 
 # Data ------------------------------------------------------------------------

@@ -154,6 +154,8 @@ def test_constructor_errors_name_the_argument():
         )
     with pytest.raises(ValueError, match="out-of-vocabulary"):
         TextClassifierPreprocessor(["a", "[UNK]"])
+    with pytest.raises(ValueError, match="no 'backbone'"):
+        TextClassifier.from_config({"vocabulary": ["a"], "labels": ["x"]})
 
 
 # Data ------------------------------------------------------------------------
@@ -200,6 +202,28 @@ def test_folder_archives_and_tables_give_the_same_reviews(tmp_path):
 
     capped = data.load(tree, max_examples=5, seed=3)
     assert (len(capped.x_train), len(capped.x_test)) == (5, 5)
+
+
+def test_held_out_folders_without_a_test_split(tmp_path):
+    texts, labels = reviews(count=24)
+    write_tree(tmp_path / "train_only", {"train": (texts[:8], labels[:8])})
+    loaded = data.load(TRAIN_CSV, test_data=tmp_path / "train_only", seed=1)
+    assert sorted(loaded.x_test) == sorted(texts[:8])
+    held, _ = data.load_test(tmp_path / "train_only")
+    assert sorted(held) == sorted(texts[:8])
+    # A test label training never saw: the message names the test file.
+    unseen = write_csv(
+        tmp_path / "unseen.csv", ["text", "label"], [("meh", "neutral")]
+    )
+    with pytest.raises(ValueError, match="unseen.csv never occur"):
+        data.load(TRAIN_CSV, test_data=unseen)
+
+
+def test_preprocessor_takes_bytes():
+    preprocessor = TextClassifierPreprocessor(["good"], 3)
+    np.testing.assert_array_equal(
+        preprocessor([b"good film", "good"]), [[2, 1, 0], [2, 0, 0]]
+    )
 
 
 def test_any_number_of_string_labels(tmp_path):
