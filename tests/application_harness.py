@@ -119,8 +119,10 @@ def check_quantized_round_trip(build_model, predict_inputs, tmp_path):
     path = tmp_path / "int8.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
+    assert any("int8" in str(weight.dtype) for weight in loaded.weights)
+    # TensorFlow's int8 kernels differ by ~5e-5 between the two calls.
     np.testing.assert_allclose(
-        loaded.predict(predict_inputs, verbose=0), quantized, atol=1e-6
+        loaded.predict(predict_inputs, verbose=0), quantized, atol=2e-4
     )
 
 
