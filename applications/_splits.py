@@ -74,20 +74,32 @@ def hold_out(train, test, test_fraction, rng, source, test_source=None):
     return train, test, where
 
 
+def shown(labels, limit=5):
+    """At most `limit` labels for a message, each at most 30 characters."""
+    labels = sorted(labels)
+    text = ", ".join(
+        repr(label if len(str(label)) <= 30 else f"{str(label)[:27]}...")
+        for label in labels[:limit]
+    )
+    return text + (
+        f" and {len(labels) - limit} more" if len(labels) > limit else ""
+    )
+
+
 def check_labels(train_labels, test_labels, source, where):
     """At least 2 training labels, and every test label among them."""
     known = set(train_labels)
     if len(known) < 2:
         raise DataError(
             f"{source} has {len(known)} label(s) in training "
-            f"({', '.join(map(repr, sorted(known)))}); expected at least 2"
+            f"({shown(known)}); expected at least 2"
         )
-    unseen = sorted(set(test_labels) - known)
+    unseen = set(test_labels) - known
     if unseen:
         raise DataError(
-            f"label(s) {', '.join(map(repr, unseen[:5]))} of {where} never "
-            f"occur in the training data; expected every test label among "
-            f"the training labels ({', '.join(map(repr, sorted(known)))})"
+            f"label(s) {shown(unseen)} of {where} never occur in the "
+            "training data; expected every test label among the training "
+            f"labels ({shown(known)})"
         )
 
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import keras
@@ -30,19 +31,46 @@ from attention_zoo.recipes import set_precision
 _NOT_RESUMED = ("resume", "overwrite", "quiet", "output")
 
 
-def load_model(path):
+def _shorten(text, limit=160):
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def saved_class_name(path):
+    """The class name a `.keras` file records, read without loading it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+        return str(config["class_name"])
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
+        raise UsageError(
+            f"--model {path} is not a readable .keras file "
+            f"({_shorten(error, 80)}); expected a model.keras file written "
+            "by train"
+        ) from error
+
+
+def load_model(path, model_class=None):
+    """The model in the `.keras` file `path`; with `model_class`, a file
+    holding another class is refused before it is loaded."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(
             f"--model {path} does not exist; expected a model.keras file "
             "written by train"
         )
+    class_name = saved_class_name(path)
+    if model_class is not None and class_name != model_class.__name__:
+        raise UsageError(
+            f"--model {path} holds a {class_name}; expected a "
+            f"{model_class.__name__} written by its application's train"
+        )
     try:
         return keras.saving.load_model(path)
-    except Exception as error:  # a foreign or damaged file
+    except Exception as error:  # a damaged file, a missing class
         raise UsageError(
             f"--model {path} could not be loaded as a Keras model "
-            f"({type(error).__name__}: {error})"
+            f"({type(error).__name__}: {_shorten(error)})"
         ) from error
 
 
@@ -157,7 +185,7 @@ def epochs_done(history_csv, history):
 
 def _load_checked_model(app, args):
     _setup(args)
-    model = load_model(args.model)
+    model = load_model(args.model, app.model_class)
     app.check_model(model, args.model)
     return model
 

@@ -144,22 +144,27 @@ def read_image(path, color_mode, size):
             target_size=size,
             interpolation="bilinear",
         )
+        # PIL decodes lazily: a truncated file fails here.
+        return keras.utils.img_to_array(image, dtype="uint8")
     except Exception as error:  # PIL's errors for damaged files vary
         raise DataError(
             f"{path} is not a readable image ({error}); expected PNG, "
             "JPEG, BMP or GIF files"
         ) from error
-    return keras.utils.img_to_array(image, dtype="uint8")
 
 
-def read_folder(path, image_size=None, channels=None):
+def read_folder(path, image_size=None, channels=None, held_out=False):
     """`{"train": (x, names), "test": (x, names) or None}` of a folder;
-    `channels` 1 or 3 forces greyscale or RGB."""
-    splits = {}
+    `channels` 1 or 3 forces greyscale or RGB. With `held_out`, a folder
+    with `test/` has only that read (evaluation never decodes `train/`).
+    """
+    splits = {"train": None, "test": None}
     color_mode = COLOR_MODES.get(channels)
     size = image_size
     for split in ("train", "test"):
         folder = path / split
+        if held_out and split == "train" and (path / "test").is_dir():
+            continue
         if not folder.is_dir():
             splits[split] = None
             continue
@@ -177,7 +182,7 @@ def read_folder(path, image_size=None, channels=None):
                 images.append(read_image(file, color_mode, size))
                 names.append(class_folder.name)
         splits[split] = (np.stack(images), names) if images else None
-    if splits["train"] is None:
+    if splits["train"] is None and not (held_out and splits["test"]):
         raise DataError(
             f"{path} has no images in train/<class>/; expected {FOLDER_LAYOUT}"
         )
@@ -220,6 +225,13 @@ def read_npz(path):
                 "expected (n, height, width, channels), e.g. "
                 "np.moveaxis(x, 1, -1)"
             )
+        if x.dtype.kind == "f" and not np.isfinite(x).all():
+            bad = ~np.isfinite(x.reshape(len(x), -1)).all(axis=1)
+            raise DataError(
+                f"{path}: x_{split} has non-finite pixels (NaN or inf) in "
+                f"{int(bad.sum())} of {len(x)} images, the first at index "
+                f"{int(np.argmax(bad))}; expected finite numbers"
+            )
         if x.dtype.kind == "f" and x.size and x.max() <= 1.0:
             # Image files read as 0-255: keep one range for train/predict.
             x = x.astype("float32") * 255.0
@@ -245,7 +257,7 @@ def _plain_labels(y):
     return y
 
 
-def read_source(path, image_size=None, channels=None):
+def read_source(path, image_size=None, channels=None, held_out=False):
     """`({"train": (x, y), "test": (x, y) or None}, class names or None)`;
     `y` holds integers indexing the names, or the class names."""
     if str(path) in KERAS_DATASETS:
@@ -259,7 +271,7 @@ def read_source(path, image_size=None, channels=None):
         )
     try:
         if path.is_dir():
-            return read_folder(path, image_size, channels), None
+            return read_folder(path, image_size, channels, held_out), None
         if path.suffix.lower() == ".npz":
             return read_npz(path)
     except PermissionError as error:
@@ -359,7 +371,9 @@ def load(
 def load_test(path, image_shape, max_examples=None, seed=1337):
     """`(images, label names)` held out in `path`, for a model taking
     `image_shape`: its test split if it has one, else all of it."""
-    source, names = read_source(path, image_shape[:2], channels=image_shape[-1])
+    source, names = read_source(
+        path, image_shape[:2], channels=image_shape[-1], held_out=True
+    )
     x, y = source["test"] or source["train"]
     if tuple(x.shape[1:]) != tuple(image_shape):
         raise DataError(

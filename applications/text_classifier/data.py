@@ -48,7 +48,7 @@ LAYOUT = "train/<label>/*.txt and test/<label>/*.txt"
 
 def _decode(raw, where):
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")  # Excel's "CSV UTF-8" has a BOM
     except UnicodeDecodeError as error:
         raise DataError(f"{where} is not UTF-8 text ({error})") from error
 

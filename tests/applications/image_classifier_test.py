@@ -262,6 +262,18 @@ def test_patch_size_divides_and_bounds_the_patches():
     assert recipe.default_augmentation("fashion_mnist") == "flip"
 
 
+def test_evaluation_reads_only_the_test_split_of_a_folder(tmp_path):
+    x, y = fashion(16)
+    names = [LABELS[label] for label in y]
+    write_folder(tmp_path, x[:8], names[:8], split="test")
+    (tmp_path / "train" / "Bag").mkdir(parents=True)
+    (tmp_path / "train" / "Bag" / "broken.png").write_bytes(b"not a png")
+    images, labels = data.load_test(tmp_path, (28, 28, 1))
+    assert images.shape == (8, 28, 28, 1) and sorted(labels) == sorted(
+        names[:8]
+    )
+
+
 def test_odd_images_train_and_draw(tmp_path, capsys):
     # 8x8 images with 2 channels: a 1x1 last feature grid, and pixels the
     # overlay shows as their mean.
@@ -356,6 +368,14 @@ def bad_inputs(tmp_path, trained_run):
     write_folder(tmp_path / "unseen", x[8:], ["Dress"] * 4, split="test")
     write_folder(tmp_path / "damaged", x, names)
     (tmp_path / "damaged" / "train" / names[0] / "bad.png").write_text("x")
+    write_folder(tmp_path / "truncated", x, names)
+    whole = (tmp_path / "truncated" / "train" / names[0] / "0.png").read_bytes()
+    (tmp_path / "truncated" / "train" / names[0] / "0.png").write_bytes(
+        whole[:60]
+    )
+    nan = x.astype("float32")
+    nan[3, 5, 5] = np.nan
+    np.savez(tmp_path / "nan.npz", x_train=nan, y_train=y)
     train = ["train", "--output", str(tmp_path / "new"), "--data"]
     model = str(trained_run / "model.keras")
     return [
@@ -371,6 +391,8 @@ def bad_inputs(tmp_path, trained_run):
         (train + [str(tmp_path / "empty")], "no images in train"),
         (train + [str(tmp_path / "unseen")], "'Dress'"),
         (train + [str(tmp_path / "damaged")], "not a readable image"),
+        (train + [str(tmp_path / "truncated")], "not a readable image"),
+        (train + [str(tmp_path / "nan.npz")], "non-finite pixels"),
         (train + ["fashion_mnist", "--attention", "se2"], "invalid choice"),
         (
             [

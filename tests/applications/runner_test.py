@@ -76,6 +76,20 @@ class SumApplication(Application):
         return [{"input": t, "sum": float(s)} for t, s in zip(inputs, sums)]
 
 
+class TextOnly(SumApplication):
+    model_class = keras.layers.Dense  # not what the file holds
+
+
+def test_a_model_of_another_class_is_refused_in_one_line(tmp_path, capsys):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.save(tmp_path / "other.keras")
+    argv = ["predict", "--model", str(tmp_path / "other.keras"), "1,2,3,4"]
+    assert main(TextOnly(), argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --model") and "holds a Sequential" in err
+    assert len(err) < 200 and len(err.splitlines()) == 1
+
+
 def test_a_regression_task_trains_from_a_pydataset(tmp_path, capsys):
     output = tmp_path / "run"
     app = SumApplication()

@@ -6,6 +6,7 @@ al. 2011). One CLI training run (a subprocess) is shared by the CLI tests.
 
 import csv
 import hashlib
+import io
 import json
 import tarfile
 import zipfile
@@ -219,6 +220,16 @@ def test_held_out_folders_without_a_test_split(tmp_path):
         data.load(TRAIN_CSV, test_data=unseen)
 
 
+def test_a_csv_saved_by_excel_with_a_byte_order_mark(tmp_path):
+    texts, labels = reviews(count=20)
+    table = io.StringIO()
+    csv.writer(table).writerows([("text", "label"), *zip(texts, labels)])
+    path = tmp_path / "excel.csv"
+    path.write_bytes(("\ufeff" + table.getvalue()).encode("utf-8"))
+    loaded = data.load(path, seed=0)
+    assert sorted(loaded.x_train + loaded.x_test) == sorted(texts)
+
+
 def test_preprocessor_takes_bytes():
     preprocessor = TextClassifierPreprocessor(["good"], 3)
     np.testing.assert_array_equal(
@@ -308,6 +319,7 @@ def bad_inputs(tmp_path, trained_run):
         [("so so", "neutral"), ("good", "pos")],
     )
     (tmp_path / "latin1.csv").write_bytes(b"text,label\ncaf\xe9,pos\n")
+    (tmp_path / "random.keras").write_bytes(bytes(range(256)) * 4)
     train = ["train", "--output", str(tmp_path / "new"), "--data"]
     model = str(trained_run / "model.keras")
     return [
@@ -323,7 +335,11 @@ def bad_inputs(tmp_path, trained_run):
         (["evaluate", "--model", model, "--data", str(unseen)], "not classes"),
         (
             ["evaluate", "--model", str(good), "--data", str(good)],
-            "could not be loaded",
+            "is not a readable .keras file",
+        ),
+        (
+            ["predict", "--model", str(tmp_path / "random.keras"), "x"],
+            "is not a readable .keras file",
         ),
         (["predict", "--model", model], "at least one INPUT"),
         (
