@@ -62,3 +62,42 @@ def fresh_initializer(initializer):
     same values (query and key kernels that start out equal, say).
     """
     return initializer.__class__.from_config(initializer.get_config())
+
+
+def check_attention_inputs(query, value, key=None):
+    """Raises unless `query`, `value` and `key` have one batch size and
+    `key` and `value` one length (where the shapes are known)."""
+    named = {"query": query, "value": value, "key": key}
+    batches = {
+        name: tensor.shape[0]
+        for name, tensor in named.items()
+        if tensor is not None and tensor.shape[0] is not None
+    }
+    if len(set(batches.values())) > 1:
+        shown = ", ".join(f"{name} {size}" for name, size in batches.items())
+        raise ValueError(
+            "`query`, `value` and `key` must have the same batch size; "
+            f"received {shown}."
+        )
+    if key is not None and None not in (key.shape[1], value.shape[1]):
+        if key.shape[1] != value.shape[1]:
+            raise ValueError(
+                "`key` and `value` must have the same length (one value per "
+                f"key); received key with shape {tuple(key.shape)} and value "
+                f"with shape {tuple(value.shape)}."
+            )
+
+
+def check_cache_index(cache_update_index, new_tokens, max_length):
+    """Raises unless a known `cache_update_index` leaves room in the cache
+    for `new_tokens` tokens: `0 <= index <= max_length - new_tokens`."""
+    if not isinstance(cache_update_index, numbers.Integral):
+        return  # a tensor: checked by nobody, as in Keras
+    if None in (new_tokens, max_length):
+        return
+    if not 0 <= cache_update_index <= max_length - new_tokens:
+        raise ValueError(
+            f"`cache_update_index` must be from 0 to {max_length - new_tokens}"
+            f" for {new_tokens} new token(s) in a cache of length "
+            f"{max_length}; received cache_update_index={cache_update_index}."
+        )

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from attention_zoo._checks import check_attention_inputs
 from attention_zoo._checks import check_rank
 from attention_zoo._checks import check_rate
 from attention_zoo.ops.masking import check_mask_shape
@@ -98,6 +99,7 @@ class BaseAttention(keras.layers.Layer):
         check_rank("query", query.shape, (2, 3))
         check_rank("value", value.shape, (3,))
         check_rank("key", key.shape, (3,))
+        check_attention_inputs(query, value, key)
         one_step = len(query.shape) == 2
         if one_step:
             query = ops.expand_dims(query, 1)

@@ -8,6 +8,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from attention_zoo._checks import check_attention_inputs
+from attention_zoo._checks import check_cache_index
 from attention_zoo._checks import check_choice
 from attention_zoo._checks import check_positive_int
 from attention_zoo._checks import check_rank
@@ -184,7 +186,9 @@ class MultiHeadAttention(keras.layers.Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.num_heads = check_positive_int("num_heads", num_heads)
         self.key_dim = check_positive_int("key_dim", key_dim)
-        self.value_dim = check_positive_int("value_dim", value_dim or key_dim)
+        self.value_dim = check_positive_int(
+            "value_dim", key_dim if value_dim is None else value_dim
+        )
         self.dropout = check_rate("dropout", dropout)
         self.use_bias = use_bias
         if isinstance(output_shape, (tuple, list)):
@@ -537,6 +541,7 @@ class MultiHeadAttention(keras.layers.Layer):
         check_rank("value", value.shape, (3,))
         if key is not None:
             check_rank("key", key.shape, (3,))
+        check_attention_inputs(query, value, key)
         batch, query_length = query.shape[0], query.shape[1]
         check_mask_shape(query_mask, (batch, query_length), "query_mask")
         if cache is None:
@@ -547,6 +552,7 @@ class MultiHeadAttention(keras.layers.Layer):
             # The masks of the new tokens do not cover the cached ones.
             value_mask = key_mask = None
             value_length = cache.shape[2]
+            check_cache_index(cache_update_index, value.shape[1], value_length)
         check_mask_shape(
             attention_mask,
             (batch, query_length, value_length),

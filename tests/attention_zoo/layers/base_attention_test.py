@@ -243,3 +243,13 @@ def test_kernels_of_the_same_shape_start_different():
     assert not np.allclose(
         to_numpy(layer.query_kernel), to_numpy(layer.key_kernel)
     )
+
+
+def test_rejects_mismatched_batches_and_lengths(single_head):
+    layer_cls, kwargs, _ = single_head
+    query = np.zeros((2, 3, 5), "float32")
+    value = np.zeros((2, 4, 5), "float32")
+    with pytest.raises(ValueError, match="same batch size"):
+        layer_cls(**kwargs)(query, np.zeros((3, 4, 5), "float32"))
+    with pytest.raises(ValueError, match="same length"):
+        layer_cls(**kwargs)(query, value, key=np.zeros((2, 6, 5), "float32"))

@@ -593,3 +593,25 @@ def test_files_of_the_old_layout_load(kwargs, tmp_path):
         broken.load_own_variables(
             {str(i): np.zeros((8, 8), "float32") for i in range(2)}
         )
+
+
+def test_mismatched_inputs_raise_one_clear_error():
+    layer = MultiHeadAttention(2, 4)
+    x = np.zeros((2, 5, 8), "float32")
+    with pytest.raises(ValueError, match="same length"):
+        layer(x, x, key=np.zeros((2, 3, 8), "float32"))
+    with pytest.raises(ValueError, match="same batch size"):
+        layer(x, np.zeros((3, 5, 8), "float32"))
+    with pytest.raises(ValueError, match="value_dim"):
+        MultiHeadAttention(2, 4, value_dim=0)
+
+
+def test_cache_update_index_out_of_range_is_refused():
+    layer = MultiHeadAttention(2, 4)
+    x = np.zeros((1, 1, 8), "float32")
+    layer(x, x)
+    cache = layer.initial_cache(1, 5)
+    for index in (-1, 5, 7):
+        with pytest.raises(ValueError, match="cache_update_index"):
+            layer(x, x, cache=cache, cache_update_index=index)
+    layer(x, x, cache=cache, cache_update_index=4)  # the last position
