@@ -153,10 +153,11 @@ def train(app, args):
         "monitor": monitor,
         "train_seconds": round(train_seconds, 3),
         "backend": keras.backend.backend(),
-        "precision": args.precision,
+        "dtype_policy": args.precision,
         "seed": args.seed,
         "examples": data.examples,
         "data": args.data,
+        "test_data": args.test_data,
         **data.info,
     }
 

@@ -6,6 +6,7 @@ from applications.text_classifier import data as text_data
 from applications.text_classifier import recipe
 from applications.text_classifier.model import ATTENTIONS
 from applications.text_classifier.model import TextClassifier
+from applications.text_classifier.preprocessor import split_words
 from attention_zoo.visualize import plot_text_attention
 from attention_zoo.visualize import top_tokens
 
@@ -71,6 +72,9 @@ class TextClassifierApplication(ClassifierApplication):
                     for label, p in zip(model.labels, row)
                 },
             }
+            warnings = _reading_warnings(model, text)
+            if warnings:
+                result["warnings"] = warnings
             if args.explain:
                 words = model.words(text)
                 result["attention"] = [
@@ -91,6 +95,24 @@ class TextClassifierApplication(ClassifierApplication):
                 words, attention[: len(words)], path=path, title=title
             )
             figure.clf()
+
+
+def _reading_warnings(model, text):
+    """What the model could not read of `text`, for the user to know."""
+    words = split_words(text)
+    preprocessor = model.preprocessor
+    warnings = []
+    if not (preprocessor([text])[0] > 1).any():
+        warnings.append(
+            "no word of this text is in the model's vocabulary, so the "
+            "prediction says nothing about it"
+        )
+    if len(words) > preprocessor.sequence_length:
+        warnings.append(
+            f"only the first {preprocessor.sequence_length} of its "
+            f"{len(words)} words were read (the model's sequence length)"
+        )
+    return warnings
 
 
 APPLICATION = TextClassifierApplication()

@@ -4,6 +4,7 @@ Reviews come from the committed IMDB sample (`data/imdb_sample`, Maas et
 al. 2011). One CLI training run (a subprocess) is shared by the CLI tests.
 """
 
+import argparse
 import csv
 import hashlib
 import io
@@ -284,6 +285,8 @@ def test_train_writes_the_run_files(trained_run):
     # 40 training examples, the last tenth of them validating.
     assert metrics["examples"] == {"train": 36, "validation": 4, "test": 40}
     assert metrics["monitor"] == "val_loss"
+    assert metrics["dtype_policy"] == "float32" and "precision" not in metrics
+    assert metrics["test_data"] == str(TEST_CSV)
     assert metrics["train_seconds"] > 0
     for key in ("accuracy", "precision", "recall", "f1"):
         assert 0.0 <= metrics["test"][key] <= 1.0
@@ -388,6 +391,22 @@ def test_the_application_harness(tmp_path, trained_run, capsys):
         assert len(words) == 3 and set(words) <= set(model.words(text))
         weights = [item["weight"] for item in line["attention"]]
         assert weights == sorted(weights, reverse=True)
+        assert "warnings" not in line
+
+
+def test_predict_warns_about_what_the_model_could_not_read(trained_run):
+    model = keras.saving.load_model(trained_run / "model.keras")
+    long_text = " ".join(["film"] * 100)  # the run reads 64 tokens
+    args = argparse.Namespace(explain=False, top_k=3)
+    empty, unknown, long = APPLICATION.predict(
+        model, ["", "zxqv qqxz", long_text], args
+    )
+    assert "vocabulary" in empty["warnings"][0]
+    assert "vocabulary" in unknown["warnings"][0]
+    assert long["warnings"] == [
+        "only the first 64 of its 100 words were read (the model's "
+        "sequence length)"
+    ]
 
 
 def test_export_is_refused_until_it_exists(trained_run, tmp_path, capsys):
