@@ -186,9 +186,7 @@ def epochs_done(history_csv, history):
 
 def _load_checked_model(app, args):
     _setup(args)
-    model = load_model(args.model, app.model_class)
-    app.check_model(model, args.model)
-    return model
+    return load_model(args.model, app.model_class)
 
 
 def evaluate(app, args):

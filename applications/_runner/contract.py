@@ -38,7 +38,8 @@ class Application:
     Attributes:
         name: the package name, `python -m applications.<name>`.
         description: one line for `--help`.
-        model_class: the class of the application's saved models.
+        model_class: the class of the application's saved models; a
+            `--model` file recording another class is refused unloaded.
         attention_choices: the values of `--attention`; its default
             `default_attention`.
         default_epochs, default_batch_size: defaults of those flags.
@@ -99,12 +100,3 @@ class Application:
 
     def save_attention(self, model, data, directory):
         """Writes attention pictures of test examples into `directory`."""
-
-    def check_model(self, model, path):
-        """Refuses a model that is not this application's."""
-        if self.model_class and not isinstance(model, self.model_class):
-            raise UsageError(
-                f"--model {path} holds a {type(model).__name__}; expected "
-                f"a {self.model_class.__name__} saved by "
-                f"`python -m applications.{self.name} train`"
-            )
