@@ -15,15 +15,33 @@
   channels)`, labels `(n,)` integers or strings, and optionally
   `labels`, the class names of integer labels.
 
-Any image size and channel count. Folder images are read as greyscale if
-the first training image is, else as RGB, and resized (bilinear) to
-`image_size` (default: the size of the first training image). A source
-without a test split is split with a seeded shuffle (`test_fraction`),
-unless `test_data` names a held-out folder or `.npz` (`applications.
-_splits`, the policy all applications share). Bad input raises
-`DataError` with one line that says what was wrong and what is expected.
+Any image size and channel count. Folder images are resized (bilinear)
+to `image_size` (default: the size of the first training image).
+
+Channel policy of folders, whatever the order of the files: every image
+is read as RGB when any training image (in `train/`) is in colour, as
+greyscale only when all of them are greyscale (modes 1, L, LA, I, F, or
+a palette of greys). Converting means: greyscale images repeated over
+the three channels, colour images to luma (ITU-R 601-2, for the test
+images of a greyscale set), and transparent pixels (RGBA, LA, a PNG
+transparency) composited on white, as a viewer on a white page shows
+them. The test split and `test_data` are read in the training data's
+channels, and images given to a trained model (evaluation, prediction)
+in the model's. Whenever images had to change (another channel count,
+or a transparent pixel), one line on stderr says how many, e.g.
+`warning: data/train: converted 1 of 120 images to RGB (channel
+policy: ...)`, and `ImageData.converted_images` keeps the count.
+`.npz` arrays and the Keras data sets keep the channels they have.
+
+A source without a test split is split with a seeded shuffle
+(`test_fraction`), unless `test_data` names a held-out folder or `.npz`
+(`applications._splits`, the policy all applications share). Bad input
+raises `DataError` with one line that says what was wrong and what is
+expected.
 """
 
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -65,11 +83,23 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 COLOR_MODES = {1: "grayscale", 3: "rgb", 4: "rgba"}  # by channel count
 FOLDER_LAYOUT = "train/<class>/*.png (and test/<class>/*.png)"
 NPZ_KEYS = "x_train, y_train (and x_test, y_test)"
+GREY_MODES = ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "F")
+ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
+CHANNEL_POLICY = (
+    "channel policy: RGB when any training image is in colour, greyscale "
+    "only when all are; transparency composited on white"
+)
+WHITE = 255
 
 
+@dataclass
 class ImageData(LabelledData):
     """Images `(n, height, width, channels)` and class indices `(n,)` of
-    a training and a test split; class `i` is `labels[i]`."""
+    a training and a test split; class `i` is `labels[i]`.
+    `converted_images` counts the image files whose channels the channel
+    policy changed (see the module docstring)."""
+
+    converted_images: int = 0
 
     def statistics(self, chunk=4096):
         """Per-channel mean and variance of the training images (in
@@ -106,6 +136,7 @@ def read_keras_dataset(name):
     splits = {
         "train": (_with_channels(x_train), y_train.reshape(-1)),
         "test": (_with_channels(x_test), y_test.reshape(-1)),
+        "converted": 0,
     }
     return splits, list(KERAS_DATASETS[name])
 
@@ -129,23 +160,26 @@ def _image_files(folder):
     )
 
 
-def read_image(path, color_mode, size):
-    """`(height, width, channels)` uint8 pixels of an image file, as
-    `color_mode` (`"grayscale"`, `"rgb"`, `"rgba"`; `None`: greyscale
-    files as greyscale, others as RGB), resized to `size` if given."""
+def _is_grey(image):
+    """Whether an open PIL image holds grey levels only (by its mode, or
+    for a palette image, by its palette)."""
+    if image.mode in GREY_MODES:
+        return True
+    if image.mode in ("P", "PA"):
+        palette = np.asarray(image.getpalette() or [0, 0, 0]).reshape(-1, 3)
+        return bool((palette == palette[:, :1]).all())
+    return False
+
+
+def _has_alpha(image):
+    return image.mode in ALPHA_MODES or "transparency" in image.info
+
+
+def _is_colour(path):
+    """Whether the image file at `path` is in colour (its header only)."""
     try:
-        if color_mode is None:
-            with PIL.Image.open(path) as image:  # keras's load_img converts
-                grey = image.mode in ("1", "L", "LA", "I", "I;16", "F")
-            color_mode = "grayscale" if grey else "rgb"
-        image = keras.utils.load_img(
-            path,
-            color_mode=color_mode,
-            target_size=size,
-            interpolation="bilinear",
-        )
-        # PIL decodes lazily: a truncated file fails here.
-        return keras.utils.img_to_array(image, dtype="uint8")
+        with PIL.Image.open(path) as image:
+            return not _is_grey(image)
     except Exception as error:  # PIL's errors for damaged files vary
         raise DataError(
             f"{path} is not a readable image ({error}); expected PNG, "
@@ -153,39 +187,112 @@ def read_image(path, color_mode, size):
         ) from error
 
 
+def _read(path, color_mode, size):
+    """`(pixels, converted)`: the uint8 pixels `(height, width, channels)`
+    of the file as `color_mode` (`None`: greyscale files as greyscale,
+    others as RGB), resized to `size` if given; `converted` says if the
+    channel policy changed them (another channel count, or transparent
+    pixels composited on white)."""
+    try:
+        with PIL.Image.open(path) as image:
+            image.load()  # PIL decodes lazily: a truncated file fails here
+            grey = _is_grey(image)
+            if color_mode is None:
+                color_mode = "grayscale" if grey else "rgb"
+            converted = grey != (color_mode == "grayscale")
+            if color_mode == "rgba":
+                image = image.convert("RGBA")
+            elif _has_alpha(image):
+                image = image.convert("RGBA")
+                if image.getchannel("A").getextrema()[0] < WHITE:
+                    converted = True
+                background = PIL.Image.new("RGBA", image.size, (WHITE,) * 4)
+                image = PIL.Image.alpha_composite(background, image)
+            target = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}
+            if image.mode != target[color_mode]:
+                image = image.convert(target[color_mode])
+            if size is not None and image.size != (size[1], size[0]):
+                image = image.resize(
+                    (int(size[1]), int(size[0])), PIL.Image.Resampling.BILINEAR
+                )
+            pixels = np.asarray(image, dtype="uint8")
+    except Exception as error:  # PIL's errors for damaged files vary
+        raise DataError(
+            f"{path} is not a readable image ({error}); expected PNG, "
+            "JPEG, BMP or GIF files"
+        ) from error
+    return (pixels[..., None] if pixels.ndim == 2 else pixels), converted
+
+
+def read_image(path, color_mode, size):
+    """`(height, width, channels)` uint8 pixels of an image file, as
+    `color_mode` (`"grayscale"`, `"rgb"`, `"rgba"`; `None`: greyscale
+    files as greyscale, others as RGB), resized to `size` if given.
+    Transparent pixels are composited on white (but kept as alpha for
+    `"rgba"`)."""
+    return _read(path, color_mode, size)[0]
+
+
+def _warn_converted(path, converted, total, color_mode, decided):
+    if not converted:
+        return
+    target = {"grayscale": "greyscale", "rgb": "RGB", "rgba": "RGBA"}
+    why = CHANNEL_POLICY if decided else "the channels of the model"
+    print(
+        f"warning: {path}: converted {converted} of {total} images to "
+        f"{target[color_mode]} ({why})",
+        file=sys.stderr,
+    )
+
+
 def read_folder(path, image_size=None, channels=None, held_out=False):
-    """`{"train": (x, names), "test": (x, names) or None}` of a folder;
-    `channels` 1 or 3 forces greyscale or RGB. With `held_out`, a folder
-    with `test/` has only that read (evaluation never decodes `train/`).
+    """`{"train": (x, names), "test": (x, names) or None, "converted":
+    count}` of a folder, under the channel policy of the module
+    docstring; `channels` 1, 3 or 4 forces greyscale, RGB or RGBA. With
+    `held_out`, a folder with `test/` has only that read (evaluation
+    never decodes `train/`). Prints one warning line to stderr when
+    images were converted.
     """
-    splits = {"train": None, "test": None}
-    color_mode = COLOR_MODES.get(channels)
-    size = image_size
+    files = {}
     for split in ("train", "test"):
         folder = path / split
         if held_out and split == "train" and (path / "test").is_dir():
             continue
         if not folder.is_dir():
-            splits[split] = None
             continue
-        images, names = [], []
-        for class_folder in sorted(folder.iterdir()):
-            if not class_folder.is_dir() or _hidden(class_folder):
-                continue
-            for file in _image_files(class_folder):
-                if color_mode is None or size is None:
-                    first = read_image(file, None, None)
-                    size = size or first.shape[:2]
-                    color_mode = color_mode or (
-                        "grayscale" if first.shape[-1] == 1 else "rgb"
-                    )
-                images.append(read_image(file, color_mode, size))
-                names.append(class_folder.name)
-        splits[split] = (np.stack(images), names) if images else None
-    if splits["train"] is None and not (held_out and splits["test"]):
+        files[split] = [
+            (file, class_folder.name)
+            for class_folder in sorted(folder.iterdir())
+            if class_folder.is_dir() and not _hidden(class_folder)
+            for file in _image_files(class_folder)
+        ]
+    if not files.get("train") and not (held_out and files.get("test")):
         raise DataError(
             f"{path} has no images in train/<class>/; expected {FOLDER_LAYOUT}"
         )
+    # The split that decides: training, or what evaluation reads.
+    deciding = files.get("train") or files["test"]
+    color_mode = COLOR_MODES.get(channels)
+    decided = color_mode is None
+    if decided:
+        colour = any(_is_colour(file) for file, _ in deciding)
+        color_mode = "rgb" if colour else "grayscale"
+    size = image_size or read_image(deciding[0][0], None, None).shape[:2]
+
+    splits = {"train": None, "test": None}
+    converted = total = 0
+    for split, pairs in files.items():
+        if not pairs:
+            continue
+        images = []
+        for file, _ in pairs:
+            pixels, changed = _read(file, color_mode, size)
+            images.append(pixels)
+            converted += changed
+        total += len(pairs)
+        splits[split] = (np.stack(images), [name for _, name in pairs])
+    _warn_converted(path, converted, total, color_mode, decided)
+    splits["converted"] = converted
     return splits
 
 
@@ -236,6 +343,7 @@ def read_npz(path):
             # Image files read as 0-255: keep one range for train/predict.
             x = x.astype("float32") * 255.0
         splits[split] = (x, y)
+    splits["converted"] = 0
     names = arrays.get("labels")
     if names is None:
         return splits, None
@@ -258,8 +366,10 @@ def _plain_labels(y):
 
 
 def read_source(path, image_size=None, channels=None, held_out=False):
-    """`({"train": (x, y), "test": (x, y) or None}, class names or None)`;
-    `y` holds integers indexing the names, or the class names."""
+    """`({"train": (x, y), "test": (x, y) or None, "converted": count},
+    class names or None)`; `y` holds integers indexing the names, or the
+    class names; `count` is the number of images converted by the
+    channel policy."""
     if str(path) in KERAS_DATASETS:
         return read_keras_dataset(str(path))
     path = Path(path)
@@ -331,9 +441,12 @@ def load(
 
     Returns:
         An `ImageData`, both splits shuffled; `labels` are the data set's
-        class names, or the sorted distinct training labels.
+        class names, or the sorted distinct training labels;
+        `converted_images` counts the images of `path` and `test_data`
+        the channel policy converted.
     """
     source, names = read_source(path, image_size)
+    converted = source["converted"]
     x_train, y_train = source["train"]
     train = (x_train, _class_names(y_train, names))
     test = None
@@ -345,6 +458,7 @@ def load(
         )
         x_test, y_test = held["test"] or held["train"]
         test = (x_test, _class_names(y_test, held_names or names))
+        converted += held["converted"]
     elif source["test"] is not None:
         x_test, y_test = source["test"]
         test = (x_test, _class_names(y_test, names))
@@ -365,12 +479,13 @@ def load(
         label_order=_label_order,
         test_source=None if test_data is None else str(test_data),
     )
-    return ImageData(**vars(loaded))
+    return ImageData(**vars(loaded), converted_images=converted)
 
 
 def load_test(path, image_shape, max_examples=None, seed=1337):
     """`(images, label names)` held out in `path`, for a model taking
-    `image_shape`: its test split if it has one, else all of it."""
+    `image_shape`: its test split if it has one, else all of it, image
+    files read in the model's channels."""
     source, names = read_source(
         path, image_shape[:2], channels=image_shape[-1], held_out=True
     )

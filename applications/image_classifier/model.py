@@ -17,6 +17,16 @@ from attention_zoo.layers import SpatialAttention
 
 ATTENTIONS = ("cbam", "se", "spatial", "none", "multi_head")
 AUGMENTATIONS = ("flip", "translate")
+# The scale of each attention's map in `plot_image_attention`: sigmoid
+# gates on 0 to 1 ("unit"); the pooling's probabilities over the patches,
+# and SE's non-negative activation map, as ratios to uniform ("uniform").
+ATTENTION_SCALES = {
+    "cbam": "unit",
+    "spatial": "unit",
+    "se": "uniform",
+    "multi_head": "uniform",
+    "none": None,
+}
 
 
 @saving.register_keras_serializable(package="applications")
@@ -214,6 +224,14 @@ class ImageClassifier(Classifier):
     @property
     def image_shape(self):
         return self.backbone.image_shape
+
+    @property
+    def attention_scale(self):
+        """The `scale` of `plot_image_attention` for `explain`'s maps:
+        `"unit"` (sigmoid maps of `spatial` and `cbam`), `"uniform"`
+        (`multi_head`'s probabilities over the patches; `se`'s map,
+        relative to its mean), or `None` (`none`)."""
+        return ATTENTION_SCALES[self.backbone.attention]
 
 
 def _conv_bn(x, filters, strides, name, activation=True):

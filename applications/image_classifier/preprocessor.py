@@ -25,10 +25,14 @@ def _is_paths(x):
 class ImageClassifierPreprocessor:
     """Maps image files to uint8 pixels `(n, *image_shape)`.
 
-    Files (PNG, JPEG, BMP, GIF) are read as greyscale, RGB or RGBA by the
-    channel count of `image_shape` and resized (bilinear) to its height
-    and width, as the training folders were read. Arrays and data sets
-    pass through unchanged: the model normalizes pixels itself.
+    Files (PNG, JPEG, BMP, GIF) are read in the model's channels,
+    greyscale, RGB or RGBA by the channel count of `image_shape`, and
+    resized (bilinear) to its height and width, as the training folders
+    were read (`data`'s channel policy): a colour file given to a
+    greyscale model is converted to luma, a greyscale file given to an
+    RGB model repeated over the channels, and transparent pixels are
+    composited on white. Arrays and data sets pass through unchanged:
+    the model normalizes pixels itself.
 
     Args:
         image_shape: `(height, width, channels)` of the model's inputs.

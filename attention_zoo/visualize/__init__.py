@@ -13,6 +13,7 @@ from attention_zoo.visualize.text import plot_text_attention
 from attention_zoo.visualize.text import save_text_attention_html
 from attention_zoo.visualize.text import text_attention_html
 from attention_zoo.visualize.text import top_tokens
+from attention_zoo.visualize.text import uniform_ratios
 
 __all__ = [
     "plot_alignment",
@@ -23,5 +24,6 @@ __all__ = [
     "save_text_attention_html",
     "text_attention_html",
     "top_tokens",
+    "uniform_ratios",
     "upsample_attention",
 ]

@@ -23,6 +23,7 @@ from applications.image_classifier import ImageClassifierPreprocessor
 from applications.image_classifier import data
 from applications.image_classifier import recipe
 from applications.image_classifier.cli import APPLICATION
+from attention_zoo.visualize import plot_image_attention
 from tests.application_harness import check_round_trip
 from tests.application_harness import run_application_test
 from tests.application_harness import train_cli
@@ -92,6 +93,7 @@ def test_variant_fits_saves_and_explains(attention, tmp_path):
 
     if attention == "none":
         assert not model.has_attention_map
+        assert model.attention_scale is None
         with pytest.raises(ValueError, match="no attention map"):
             model.explain(batch)
     else:
@@ -104,6 +106,14 @@ def test_variant_fits_saves_and_explains(attention, tmp_path):
             np.testing.assert_allclose(maps.sum(axis=(1, 2)), 1.0, atol=1e-5)
         if attention in ("spatial", "cbam"):  # sigmoid maps
             assert np.all(maps <= 1.0) and maps.std() > 0.0
+        # The scale fits the maps: a fixed range, never the data's own.
+        figure = plot_image_attention(
+            batch[0], maps[0], scale=model.attention_scale
+        )
+        overlay = figure.axes[1].images[1]
+        limits = {"unit": (0.0, 1.0), "uniform": (0.125, 8.0)}
+        expected = limits[model.attention_scale]
+        assert (overlay.norm.vmin, overlay.norm.vmax) == expected
 
     check_round_trip(model, batch, tmp_path, batch_size=16)
 
