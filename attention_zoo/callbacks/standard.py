@@ -6,6 +6,9 @@ import warnings
 
 import keras
 
+from attention_zoo.callbacks.epoch_seeds import EpochSeeds
+from attention_zoo.callbacks.training_state import TrainingState
+
 # `keras.callbacks.TensorBoard` writes with `tf.summary`, which needs both.
 _TENSORBOARD_PACKAGES = ("tensorflow", "tensorboard")
 _warned_tensorboard_missing = False
@@ -48,24 +51,28 @@ def standard(
     patience=5,
     extra=(),
     tensorboard=None,
+    seed=None,
+    data=None,
 ):
     """Returns the standard callback list for `model.fit`.
 
-    In order: `TerminateOnNaN`; the `extra` callbacks (for example a
-    `GenerationEvaluator`, which must run before the ones that read its
-    metric); `BackupAndRestore` in `output_dir/backup` (a killed run,
-    started again with the same `output_dir`, resumes after its last
-    finished epoch with the same weights and optimizer state);
-    `ModelCheckpoint` of the best model by `monitor` to
+    In order: `TerminateOnNaN`; with `seed`, `EpochSeeds` (each epoch's
+    dropout masks and, for an `EpochShuffled` `data`, order of examples
+    drawn from the seed and the epoch number); the `extra` callbacks (for
+    example a `GenerationEvaluator`, which must run before the ones that
+    read its metric); `ModelCheckpoint` of the best model by `monitor` to
     `output_dir/best.keras`; `EarlyStopping` on `monitor` with the best
     weights restored; `CSVLogger` appending to `output_dir/history.csv`;
-    and `TensorBoard` in `output_dir/tensorboard` (by default on the
-    TensorFlow backend only, and only where `tensorboard_available()`:
-    without the `tensorboard` package it is left out, with one warning per
-    process).
+    `TrainingState` in `output_dir/state` (the early stopping and
+    checkpoint state); `BackupAndRestore` in `output_dir/backup`; and
+    `TensorBoard` in `output_dir/tensorboard` (by default on the TensorFlow
+    backend only, and only where `tensorboard_available()`: without the
+    `tensorboard` package it is left out, with one warning per process).
 
-    Early stopping keeps its patience counter in memory, so after a resume
-    it counts afresh.
+    A killed run, started again with the same `output_dir`, resumes after
+    its last finished epoch with the same weights, optimizer, early
+    stopping and checkpoint state; with `seed` (and `data`) it then trains
+    as the uninterrupted run would have, and stops at the same epoch.
 
     Args:
         output_dir: the run's folder (created if needed).
@@ -76,6 +83,8 @@ def standard(
         extra: callbacks placed before the checkpoint and logger.
         tensorboard: force TensorBoard on or off (on still needs the
             `tensorboard` package).
+        seed: the seed of `EpochSeeds`, or `None` to leave it out.
+        data: the `EpochShuffled` training set `EpochSeeds` orders.
     """
     os.makedirs(output_dir, exist_ok=True)
     if mode == "auto" and any(
@@ -85,24 +94,34 @@ def standard(
         mode = "max"
     if tensorboard is None:
         tensorboard = keras.backend.backend() == "tensorflow"
-    callbacks = [keras.callbacks.TerminateOnNaN(), *extra]
+    callbacks = [keras.callbacks.TerminateOnNaN()]
+    if seed is not None:
+        callbacks.append(EpochSeeds(seed, data=data))
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        os.path.join(output_dir, "best.keras"),
+        monitor=monitor,
+        mode=mode,
+        save_best_only=True,
+    )
+    early_stopping = keras.callbacks.EarlyStopping(
+        monitor=monitor,
+        mode=mode,
+        patience=patience,
+        restore_best_weights=True,
+    )
+    history_csv = os.path.join(output_dir, "history.csv")
     callbacks += [
+        *extra,
+        checkpoint,
+        early_stopping,
+        keras.callbacks.CSVLogger(history_csv, append=True),
+        TrainingState(
+            os.path.join(output_dir, "state"),
+            early_stopping=early_stopping,
+            checkpoint=checkpoint,
+            history_csv=history_csv,
+        ),
         keras.callbacks.BackupAndRestore(os.path.join(output_dir, "backup")),
-        keras.callbacks.ModelCheckpoint(
-            os.path.join(output_dir, "best.keras"),
-            monitor=monitor,
-            mode=mode,
-            save_best_only=True,
-        ),
-        keras.callbacks.EarlyStopping(
-            monitor=monitor,
-            mode=mode,
-            patience=patience,
-            restore_best_weights=True,
-        ),
-        keras.callbacks.CSVLogger(
-            os.path.join(output_dir, "history.csv"), append=True
-        ),
     ]
     if tensorboard and not tensorboard_available():
         _warn_tensorboard_missing()

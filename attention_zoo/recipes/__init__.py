@@ -1,6 +1,7 @@
 """Compile/fit recipes: schedules, optimizer, losses, precision, devices."""
 
 from attention_zoo.recipes.distribution import data_parallel
+from attention_zoo.recipes.epoch_shuffled import EpochShuffled
 from attention_zoo.recipes.losses import MaskedAccuracy
 from attention_zoo.recipes.losses import SparseCategoricalCrossentropy
 from attention_zoo.recipes.optimizers import AdamW
@@ -15,6 +16,7 @@ from attention_zoo.recipes.schedules import warmup_cosine
 __all__ = [
     "PRECISIONS",
     "AdamW",
+    "EpochShuffled",
     "InverseSquareRoot",
     "MaskedAccuracy",
     "SparseCategoricalCrossentropy",

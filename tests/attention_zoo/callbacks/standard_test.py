@@ -8,6 +8,7 @@ import pytest
 
 from attention_zoo import callbacks
 from attention_zoo import layers
+from attention_zoo import recipes
 from tests.test_case import BACKEND
 
 # `attention_zoo.callbacks.standard` is the function; this is its module.
@@ -77,16 +78,90 @@ def test_resumed_run_ends_like_an_uninterrupted_run(tmp_path):
     assert not os.path.exists(os.path.join(run, "backup"))  # run finished
 
 
+def train_with_dropout(output_dir, interrupt_at=None):
+    """A run whose early stopping fires after epoch `interrupt_at`:
+    dropout, shuffled batches and a validation loss that falls, then rises
+    (a third of the validation labels are flipped training labels)."""
+    keras.utils.set_random_seed(0)
+    tokens = keras.Input((5,), dtype="int32")
+    x = keras.layers.Embedding(20, 8)(tokens)
+    x = layers.MultiHeadAttention(2, 4, dropout=0.3)(x, x)
+    x = keras.layers.Dropout(0.3)(layers.AttentionPooling()(x))
+    model = keras.Model(tokens, keras.layers.Dense(2)(x))
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.02),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    rng = np.random.default_rng(0)
+    train_data = recipes.EpochShuffled(
+        rng.integers(0, 20, size=(40, 5)),
+        rng.integers(0, 2, size=(40,)),
+        batch_size=8,
+        seed=3,
+    )
+    flipped = train_data.y[:16] ^ (np.arange(16) % 3 == 0)
+    validation = (train_data.x[:16], flipped)
+    bundle = callbacks.standard(output_dir, patience=3, seed=3, data=train_data)
+    if interrupt_at is not None:
+        bundle.append(Interrupt(interrupt_at))
+    history = model.fit(
+        train_data,
+        validation_data=validation,
+        epochs=30,
+        shuffle=False,  # EpochShuffled orders the examples
+        callbacks=bundle,
+        verbose=0,
+    )
+    stopping = next(c for c in bundle if type(c).__name__ == "EarlyStopping")
+    return model, history, stopping
+
+
+def test_resumed_run_stops_where_the_uninterrupted_run_stops(tmp_path):
+    reference, history, stopping = train_with_dropout(tmp_path / "whole")
+    assert 3 < len(history.history["loss"]) < 30  # early stopping fired
+    run = tmp_path / "killed"
+    with pytest.raises(KeyboardInterrupt):
+        train_with_dropout(run, interrupt_at=1)
+    resumed, _, resumed_stopping = train_with_dropout(run)
+    assert resumed_stopping.stopped_epoch == stopping.stopped_epoch
+    assert resumed_stopping.best_epoch == stopping.best_epoch
+    for expected, got in zip(reference.weights, resumed.weights):
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(got),
+            keras.ops.convert_to_numpy(expected),
+            atol=1e-5,
+        )
+    with open(run / "history.csv") as file:
+        rows = file.read().splitlines()[1:]
+    assert [row.split(",")[0] for row in rows] == [
+        str(epoch) for epoch in range(stopping.stopped_epoch + 1)
+    ]
+
+
+def test_epoch_shuffled_order_depends_on_the_epoch_alone():
+    data = recipes.EpochShuffled(np.arange(10), np.arange(10), 4, seed=5)
+    first = [data[i][1].tolist() for i in range(len(data))]
+    assert len(data) == 3 and sorted(sum(first, [])) == list(range(10))
+    data.epoch = 1
+    second = [data[i][1].tolist() for i in range(len(data))]
+    assert second != first
+    data.epoch = 0
+    assert [data[i][1].tolist() for i in range(len(data))] == first
+
+
 def test_bundle_contents(tmp_path):
-    bundle = callbacks.standard(tmp_path, monitor="val_bleu")
+    bundle = callbacks.standard(tmp_path, monitor="val_bleu", seed=1)
     kinds = [type(c).__name__ for c in bundle]
-    assert kinds[:5] == [
+    assert kinds[:7] == [
         "TerminateOnNaN",
-        "BackupAndRestore",
+        "EpochSeeds",
         "ModelCheckpoint",
         "EarlyStopping",
         "CSVLogger",
+        "TrainingState",
+        "BackupAndRestore",
     ]
+    assert "EpochSeeds" not in kinds_of(callbacks.standard(tmp_path))
     assert ("TensorBoard" in kinds) == (
         BACKEND == "tensorflow" and standard_module.tensorboard_available()
     )
