@@ -73,8 +73,11 @@ def draw_reviews(model, texts, titles, path):
     _, weights = model.explain(texts)
     rows = []
     for text, row, title in zip(texts, weights, titles):
-        words = model.words(text)[:PICTURE_WORDS]
-        figure = plot_text_attention(words, row[: len(words)], title=title)
+        words = model.words(text)  # the positions the weights are over
+        shown = words[:PICTURE_WORDS]
+        figure = plot_text_attention(
+            shown, row[: len(shown)], title=title, num_positions=len(words)
+        )
         figure.canvas.draw()
         rows.append(np.asarray(figure.canvas.buffer_rgba())[..., :3])
         plt.close(figure)
