@@ -1,14 +1,15 @@
 """What the two classifiers' command lines share: loading under the
 shared split policy, held-out scoring, and attention pictures of the
-first test examples."""
+first test examples.
+
+Keras is imported inside the methods, when a command runs: `--help` and
+argument errors answer without loading it."""
 
 import numpy as np
 
-from applications._classifier import encode
-from applications._runner import Application
-from applications._runner import TrainingData
+from applications._runner.contract import Application
+from applications._runner.contract import TrainingData
 from applications._splits import validation_split
-from attention_zoo.metrics import classification_report
 
 
 class ClassifierApplication(Application):
@@ -20,7 +21,7 @@ class ClassifierApplication(Application):
     (one attention picture).
     """
 
-    data_module = None  # the application's data.py
+    data_module = None  # the application's data.py (a property)
     attention_pictures = 8
 
     def load_options(self, args):
@@ -62,11 +63,15 @@ class ClassifierApplication(Application):
         )
 
     def load_test_data(self, args, model):
+        from applications._classifier import encode
+
         inputs, names = self.read_test(args, model)
         return inputs, encode(model, names, source=str(args.data))
 
     def evaluate(self, model, test, args):
         """Accuracy and macro precision, recall, F1, PR-AUC."""
+        from attention_zoo.metrics import classification_report
+
         x, y = test
         probabilities = model.predict(
             x, batch_size=getattr(args, "batch_size", None) or 64, verbose=0

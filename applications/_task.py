@@ -67,6 +67,11 @@ class Task(keras.Model):
     small head stays in float, so the task's config still describes it.
     """
 
+    # The classes of the parts, as KerasHub's tasks name them; a task's
+    # module imports its preprocessor's, which registers it for loading.
+    backbone_cls = None
+    preprocessor_cls = None
+
     def __init__(self, *args, backbone, preprocessor, **kwargs):
         super().__init__(*args, **kwargs)
         # Untracked (plain __dict__): the backbone is a layer of the

@@ -2,22 +2,38 @@
 
     python -m applications.<app> train --data PATH --output DIR
         [--test-data PATH] [--test-fraction F] [--attention NAME]
-        [--epochs N] [--batch-size N] [--max-examples N] [--seed N]
-        [--precision P] [--overwrite | --resume] [--quiet]
+        [--epochs N] [--patience N] [--batch-size N] [--max-examples N]
+        [--seed N] [--precision P] [--overwrite | --resume] [--quiet]
     python -m applications.<app> evaluate --model FILE --data PATH
     python -m applications.<app> predict --model FILE [--explain]
         [--top-k K] [INPUT ... | --input-file FILE | --input-file -]
     python -m applications.<app> export --model FILE --output DIR
 
-An application adds its own flags with `Application.add_arguments`.
-Parse errors raise `UsageError` (one line, exit status 2).
+and `--verbose` on every command. An application adds its own flags with
+`Application.add_arguments`. Parse errors raise `UsageError` (one line,
+exit status 2). This module imports no Keras: `--help` is quick.
 """
 
 import argparse
+import json
+import os
 import sys
+from pathlib import Path
 
 from applications._runner.errors import UsageError
-from attention_zoo.recipes import PRECISIONS
+
+# `attention_zoo.recipes.PRECISIONS`, written out so that parsing needs no
+# Keras (a test keeps the two equal).
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+PATIENCE = 3
+
+TRAIN_WRITES = """\
+train writes into --output: model.keras (the model at its best epoch),
+metrics.json (held-out metrics and the run's facts), history.csv (every
+metric of every epoch), best.keras (the best checkpoint), attention/*.png
+(pictures of test examples) and, on TensorFlow with tensorboard
+installed, tensorboard/. A stopped run (Ctrl-C, a kill) continues with
+--resume; until a run succeeds its files wait in --output/.partial/."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,20 +78,36 @@ def seed(text):
 
 
 def _train_parser(commands, app):
-    train = commands.add_parser("train", help="train a model on --data")
-    train.add_argument("--data", help=app.data_help)
+    train = commands.add_parser(
+        "train",
+        help="train a model on --data",
+        description="Train a model on --data and test it on held-out data.",
+        epilog=TRAIN_WRITES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     train.add_argument(
-        "--output", required=True, help="folder of the run (new or empty)"
+        "--data",
+        metavar="PATH",
+        help=f"required, except with --resume: {app.data_help}",
+    )
+    train.add_argument(
+        "--output",
+        metavar="DIR",
+        required=True,
+        help="folder of the run (new or empty)",
     )
     train.add_argument(
         "--test-data",
+        metavar="PATH",
         help="held-out data in the same format, for data with no test split",
     )
     train.add_argument(
         "--test-fraction",
+        metavar="F",
         type=fraction,
         default=0.2,
-        help="share held out when the data has no test split",
+        help="share held out for testing when the data has no test split "
+        "and no --test-data is given (default 0.2)",
     )
     train.add_argument(
         "--attention",
@@ -83,15 +115,49 @@ def _train_parser(commands, app):
         default=app.default_attention,
         help=f"the attention variant (default {app.default_attention})",
     )
-    train.add_argument("--epochs", type=positive_int, default=None)
-    train.add_argument("--batch-size", type=positive_int, default=None)
+    train.add_argument(
+        "--epochs",
+        metavar="N",
+        type=positive_int,
+        default=None,
+        help="epochs at most; early stopping may end sooner (default "
+        f"{app.default_epochs})",
+    )
+    train.add_argument(
+        "--patience",
+        metavar="N",
+        type=positive_int,
+        default=PATIENCE,
+        help="stop after this many epochs without a better "
+        f"{app.monitor} (default {PATIENCE})",
+    )
+    train.add_argument(
+        "--batch-size",
+        metavar="N",
+        type=positive_int,
+        default=None,
+        help=f"examples per step (default {app.default_batch_size})",
+    )
     train.add_argument(
         "--max-examples",
+        metavar="N",
         type=positive_int,
         help="use at most N training and N test examples (seeded sample)",
     )
-    train.add_argument("--seed", type=seed, default=1337)
-    train.add_argument("--precision", choices=PRECISIONS, default="float32")
+    train.add_argument(
+        "--seed",
+        metavar="N",
+        type=seed,
+        default=1337,
+        help="seed of the split, the weights, dropout and the order of "
+        "examples: the same seed gives the same run (default 1337)",
+    )
+    train.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="float32",
+        help="Keras dtype policy; mixed_* compute in 16 bits (default float32)",
+    )
     again = train.add_mutually_exclusive_group()
     again.add_argument(
         "--overwrite",
@@ -103,14 +169,18 @@ def _train_parser(commands, app):
         action="store_true",
         help="continue the stopped run in --output from its backup",
     )
-    train.add_argument("--quiet", action="store_true", help="no progress bars")
     return train
+
+
+MODEL_HELP = "a model.keras file written by train"
 
 
 def make_parser(app):
     parser = _Parser(
         prog=f"python -m applications.{app.name}",
         description=app.description,
+        epilog=f"backend: KERAS_BACKEND=tensorflow|jax|torch (now "
+        f"{backend_name()}). 'COMMAND --help' describes a command.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
@@ -119,35 +189,70 @@ def make_parser(app):
     evaluate = commands.add_parser(
         "evaluate", help="print the metrics of a model on --data (JSON)"
     )
-    evaluate.add_argument("--model", required=True, help="a model.keras file")
-    evaluate.add_argument("--data", required=True, help=app.data_help)
-    evaluate.add_argument("--max-examples", type=positive_int)
-    evaluate.add_argument("--batch-size", type=positive_int, default=None)
-    evaluate.add_argument("--seed", type=seed, default=1337)
-    evaluate.add_argument("--quiet", action="store_true")
+    evaluate.add_argument(
+        "--model", metavar="FILE", required=True, help=MODEL_HELP
+    )
+    evaluate.add_argument(
+        "--data",
+        metavar="PATH",
+        required=True,
+        help=f"{app.data_help}; its test split is read",
+    )
+    evaluate.add_argument(
+        "--max-examples",
+        metavar="N",
+        type=positive_int,
+        help="evaluate a seeded sample of N examples (default: all)",
+    )
+    evaluate.add_argument(
+        "--batch-size",
+        metavar="N",
+        type=positive_int,
+        default=None,
+        help=f"examples per step (default {app.default_batch_size})",
+    )
+    evaluate.add_argument(
+        "--seed",
+        metavar="N",
+        type=seed,
+        default=1337,
+        help="seed of --max-examples's sample (default 1337)",
+    )
 
     predict = commands.add_parser(
         "predict", help="predict raw inputs, one JSON object per line"
     )
-    predict.add_argument("--model", required=True, help="a model.keras file")
+    predict.add_argument(
+        "--model", metavar="FILE", required=True, help=MODEL_HELP
+    )
     predict.add_argument(
         "inputs", nargs="*", metavar="INPUT", help=app.input_help
     )
     predict.add_argument(
         "--input-file",
+        metavar="FILE",
         help="a UTF-8 file of inputs, one per line ('-': standard input)",
     )
     predict.add_argument(
         "--explain", action="store_true", help="add the most-attended parts"
     )
-    predict.add_argument("--top-k", type=positive_int, default=8)
-    predict.add_argument("--quiet", action="store_true")
+    predict.add_argument(
+        "--top-k",
+        metavar="K",
+        type=positive_int,
+        default=8,
+        help="how many labels or attended parts to list (default 8)",
+    )
 
     export = commands.add_parser(
         "export", help="write deployable artifacts of a model"
     )
-    export.add_argument("--model", required=True, help="a model.keras file")
-    export.add_argument("--output", required=True, help="a new folder")
+    export.add_argument(
+        "--model", metavar="FILE", required=True, help=MODEL_HELP
+    )
+    export.add_argument(
+        "--output", metavar="DIR", required=True, help="a new folder"
+    )
 
     for name, command in [
         ("train", train),
@@ -156,7 +261,31 @@ def make_parser(app):
         ("export", export),
     ]:
         app.add_arguments(command, name)
+        command.add_argument(
+            "--quiet",
+            action="store_true",
+            help="no progress or messages on stderr (results and errors "
+            "still print)",
+        )
+        command.add_argument(
+            "--verbose",
+            action="store_true",
+            help="show the backend's own log lines (TensorFlow, XLA)",
+        )
     return parser
+
+
+def backend_name():
+    """The Keras backend a run will use, found without importing Keras:
+    KERAS_BACKEND, else ~/.keras/keras.json, else Keras's default."""
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"]
+    home = os.environ.get("KERAS_HOME", Path.home() / ".keras")
+    try:
+        config = json.loads((Path(home) / "keras.json").read_text())
+        return str(config.get("backend", "tensorflow"))
+    except (OSError, ValueError):
+        return "tensorflow"
 
 
 def read_inputs(args):

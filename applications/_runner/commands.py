@@ -1,10 +1,13 @@
 """The commands `train`, `evaluate`, `predict` and `export`, the same for
-every application, and `main`, which runs them.
+every application (`main` runs them).
 
-`train` writes `OUTPUT/model.keras`, `metrics.json`, `history.csv`,
-`best.keras` and `attention/*.png` through the run-directory transaction
-(`run_directory`). A `UsageError` or a `DataError` is printed as one line
-`error: ...` on stderr with exit status 2, without traceback.
+Results go to standard output as JSON; progress and messages go to
+standard error. `train` writes `OUTPUT/model.keras`, `metrics.json`,
+`history.csv`, `best.keras` and `attention/*.png` through the
+run-directory transaction (`run_directory`). Its in-memory training data
+is batched by `EpochShuffled` and its callbacks include `EpochSeeds`, so
+a run stopped by Ctrl-C or a kill and continued with `--resume` trains
+as the uninterrupted run would have, to the same epoch.
 """
 
 import contextlib
@@ -20,20 +23,17 @@ import keras
 import numpy as np
 
 from applications._runner import run_directory
-from applications._runner.arguments import make_parser
 from applications._runner.arguments import read_inputs
+from applications._runner.ctrl_c import CtrlC
+from applications._runner.errors import Interrupted
 from applications._runner.errors import UsageError
-from applications.errors import DataError
+from applications.errors import shortened
 from attention_zoo import callbacks as zoo_callbacks
+from attention_zoo.recipes import EpochShuffled
 from attention_zoo.recipes import set_precision
 
 # `--resume` keeps the stopped run's arguments except these.
-_NOT_RESUMED = ("resume", "overwrite", "quiet", "output")
-
-
-def _shorten(text, limit=160):
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+_NOT_RESUMED = ("resume", "overwrite", "quiet", "verbose", "output")
 
 
 def saved_class_name(path):
@@ -45,7 +45,7 @@ def saved_class_name(path):
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
         raise UsageError(
             f"--model {path} is not a readable .keras file "
-            f"({_shorten(error, 80)}); expected a model.keras file written "
+            f"({shortened(error)}); expected a model.keras file written "
             "by train"
         ) from error
 
@@ -70,7 +70,7 @@ def load_model(path, model_class=None):
     except Exception as error:  # a damaged file, a missing class
         raise UsageError(
             f"--model {path} could not be loaded as a Keras model "
-            f"({type(error).__name__}: {_shorten(error)})"
+            f"({type(error).__name__}: {shortened(error)})"
         ) from error
 
 
@@ -86,17 +86,16 @@ def _setup(args):
         keras.utils.set_random_seed(args.seed)
 
 
-def _fit(model, data, args, callbacks, verbose):
-    options = {
-        "epochs": args.epochs,
-        "validation_data": data.validation,
-        "callbacks": callbacks,
-        "verbose": verbose,
-    }
-    if isinstance(data.train, tuple):  # in-memory (x, y)
-        x, y = data.train
-        return model.fit(x, y, batch_size=args.batch_size, **options)
-    return model.fit(data.train, **options)  # a Dataset or PyDataset
+def _training_set(model, data, args):
+    """What `fit` takes: in-memory `(x, y)` preprocessed and batched in
+    an order that depends on the seed and the epoch alone."""
+    if not isinstance(data.train, tuple):
+        return data.train  # a Dataset or PyDataset of the application's
+    x, y = data.train
+    preprocess = getattr(model, "preprocess", None)
+    if preprocess is not None:
+        x = preprocess(x)
+    return EpochShuffled(x, np.asarray(y), args.batch_size, seed=args.seed)
 
 
 def _monitored(app, data):
@@ -104,6 +103,23 @@ def _monitored(app, data):
     if data.validation is None:
         return "loss", "min"
     return app.monitor, app.monitor_mode
+
+
+def _interrupted(app, args, work):
+    """`Interrupted`, saying how to continue a run stopped by Ctrl-C."""
+    finished = epochs_done(work / "history.csv")
+    if (work / "backup").is_dir() and finished:
+        return Interrupted(
+            f"interrupted after epoch {finished}; continue with: python -m "
+            f"applications.{app.name} train --output {args.output} --resume"
+        )
+    if not args.resume:
+        shutil.rmtree(work, ignore_errors=True)
+        run_directory.remove_if_empty(args.output)
+    return Interrupted(
+        "interrupted before the first epoch ended: nothing to resume; run "
+        "the same command again to start over"
+    )
 
 
 def train(app, args):
@@ -117,12 +133,23 @@ def train(app, args):
         raise UsageError("train needs --data PATH")
     args.epochs = args.epochs or app.default_epochs
     args.batch_size = args.batch_size or app.default_batch_size
-    verbose = 0 if args.quiet else "auto"
+    # Progress and messages to stderr; stdout holds the JSON result only.
+    with contextlib.redirect_stdout(sys.stderr):
+        test_metrics = _train(app, args, work, output)
+    if test_metrics is None:
+        raise _interrupted(app, args, work)
+    print(json.dumps(test_metrics))
+    return 0
+
+
+def _train(app, args, work, output):
+    """Trains, tests and publishes; the test metrics, or `None` when
+    Ctrl-C stopped the training (the run stays resumable)."""
     _setup(args)
     set_precision(args.precision)
-
     data = app.load_data(args)
     model = app.build_model(args, data)
+    training_set = _training_set(model, data, args)
 
     # Everything above only read; from here on the run writes, in `work`.
     run_directory.start(work, args)
@@ -131,26 +158,47 @@ def train(app, args):
         work,
         monitor=monitor,
         mode=mode,
-        patience=3,
+        patience=args.patience,
         extra=app.callbacks(args, data, model),
+        seed=args.seed,
+        data=training_set,
     )
+    if not args.quiet:
+        callbacks.append(zoo_callbacks.BriefProgress(monitor))
     started = time.perf_counter()
-    history = _fit(model, data, args, callbacks, verbose)
+    try:
+        with CtrlC() as ctrl_c:
+            model.fit(
+                training_set,
+                epochs=args.epochs,
+                validation_data=data.validation,
+                callbacks=[*callbacks, ctrl_c],
+                shuffle=False,  # EpochShuffled orders the examples
+                verbose=0,
+            )
+    except KeyboardInterrupt:
+        return None
     train_seconds = time.perf_counter() - started
+    stopping = next(
+        c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping)
+    )
     test_metrics = app.evaluate(model, data.test, args)
     try:
         app.save_attention(model, data, work / "attention")
     except Exception as error:  # a picture is not worth losing the model
         print(
-            f"warning: no attention pictures ({type(error).__name__}: {error})",
+            f"warning: no attention pictures ({type(error).__name__}: "
+            f"{shortened(error, 100)})",
             file=sys.stderr,
         )
     metrics = {
         "test": test_metrics,
         "attention": args.attention,
-        "epochs": epochs_done(work / "history.csv", history),
+        "epochs": epochs_done(work / "history.csv"),
         "epochs_requested": args.epochs,
+        "best_epoch": stopping.best_epoch + 1,
         "monitor": monitor,
+        "patience": args.patience,
         "train_seconds": round(train_seconds, 3),
         "backend": keras.backend.backend(),
         "dtype_policy": args.precision,
@@ -169,19 +217,16 @@ def train(app, args):
     run_directory.write_json(output / "metrics.json", metrics)
     shutil.rmtree(work, ignore_errors=True)
     if not args.quiet:
-        print(json.dumps(test_metrics))
         print(f"wrote {output / 'model.keras'} and {output / 'metrics.json'}")
-    return 0
+    return test_metrics
 
 
-def epochs_done(history_csv, history):
-    """Epochs trained, counting those before a `--resume`."""
-    if history_csv.is_file():
-        with open(history_csv, encoding="utf-8") as file:
-            rows = [line for line in file.read().splitlines()[1:] if line]
-        if rows:
-            return len(rows)
-    return len(history.history.get("loss", []))
+def epochs_done(history_csv):
+    """Epochs finished: the rows of the run's CSV log."""
+    if not history_csv.is_file():
+        return 0
+    with open(history_csv, encoding="utf-8") as file:
+        return len([line for line in file.read().splitlines()[1:] if line])
 
 
 def _load_checked_model(app, args):
@@ -192,9 +237,9 @@ def _load_checked_model(app, args):
 def evaluate(app, args):
     model = _load_checked_model(app, args)
     args.batch_size = args.batch_size or app.default_batch_size
-    test = app.load_test_data(args, model)
-    # Progress bars go to stderr: stdout holds only the JSON line.
+    # Progress and messages to stderr; stdout holds the JSON line only.
     with contextlib.redirect_stdout(sys.stderr):
+        test = app.load_test_data(args, model)
         metrics = app.evaluate(model, test, args)
     print(json.dumps(metrics))
     return 0
@@ -222,20 +267,6 @@ COMMANDS = {
     "predict": predict,
     "export": export,
 }
-
-
-def _one_line(error):
-    return " ".join(str(error).split()) or type(error).__name__
-
-
-def main(app, argv=None):
-    """Runs the command line of `app`; returns the exit status."""
-    try:
-        args = make_parser(app).parse_args(argv)
-        return COMMANDS[args.command](app, args)
-    except (UsageError, DataError) as error:
-        print(f"error: {_one_line(error)}", file=sys.stderr)
-        return 2
 
 
 def to_jsonable(value):

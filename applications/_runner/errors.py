@@ -1,6 +1,12 @@
 """`UsageError`: a mistake on the command line (a flag, a path, a
-folder), printed as one line with exit status 2, like a `DataError`."""
+folder), printed as one line with exit status 2, like a `DataError`;
+`Interrupted`: Ctrl-C stopped a command (exit status 130)."""
 
 
 class UsageError(Exception):
     """A mistake of the user on the command line."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C stopped a command; the message says what was kept (printed
+    as one line, exit status 130)."""

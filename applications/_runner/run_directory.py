@@ -111,6 +111,12 @@ def start(work, args):
     write_json(work / RUN_FILE, vars(args))
 
 
+def remove_if_empty(output):
+    """Removes the folder `output` if nothing is in it."""
+    with contextlib.suppress(OSError):
+        Path(output).rmdir()
+
+
 def saved_arguments(work):
     """The arguments `start` recorded, for `--resume`."""
     return json.loads((work / RUN_FILE).read_text(encoding="utf-8"))

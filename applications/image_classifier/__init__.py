@@ -1,22 +1,22 @@
 """Image classification with attention: `ImageClassifier` (an
 `ImageClassifierBackbone` and an `ImageClassifierPreprocessor`), its data
 loaders and recipe. Command line: `python -m applications.image_classifier`
-(`cli.py`)."""
+(`cli.py`).
 
-from applications.image_classifier import data
-from applications.image_classifier import recipe
-from applications.image_classifier.model import ATTENTIONS
-from applications.image_classifier.model import ImageClassifier
-from applications.image_classifier.model import ImageClassifierBackbone
-from applications.image_classifier.preprocessor import (
-    ImageClassifierPreprocessor,
+Its names load on first use (PEP 562): `python -m applications.image_classifier
+--help` then answers without loading Keras. Import `ImageClassifier` (or `data`,
+`recipe`) before `keras.saving.load_model` reads a saved one: the import
+registers the class."""
+
+from applications._lazy import lazy_exports
+
+__getattr__, __all__ = lazy_exports(
+    __name__,
+    {
+        "ATTENTIONS": "defaults",
+        "ImageClassifier": "model",
+        "ImageClassifierBackbone": "model",
+        "ImageClassifierPreprocessor": "preprocessor",
+    },
+    submodules=("data", "recipe"),
 )
-
-__all__ = [
-    "ATTENTIONS",
-    "ImageClassifier",
-    "ImageClassifierBackbone",
-    "ImageClassifierPreprocessor",
-    "data",
-    "recipe",
-]

@@ -1,25 +1,22 @@
-"""The image classifier's adapter for the shared command line."""
+"""The image classifier's adapter for the shared command line.
+
+Keras and the model are imported inside the methods, when a command runs:
+`--help` and argument errors answer without loading them."""
 
 import numpy as np
 
 from applications._classifier_cli import ClassifierApplication
 from applications._runner.arguments import positive_int
-from applications.image_classifier import data as image_data
-from applications.image_classifier import recipe
-from applications.image_classifier.model import ATTENTIONS
-from applications.image_classifier.model import ImageClassifier
-from attention_zoo.visualize import plot_image_attention
+from applications.image_classifier import defaults
 
 
 class ImageClassifierApplication(ClassifierApplication):
     name = "image_classifier"
     description = "Image classification with spatial/channel attention."
-    model_class = ImageClassifier
-    data_module = image_data
-    attention_choices = ATTENTIONS
+    attention_choices = defaults.ATTENTIONS
     default_attention = "cbam"
     default_epochs = 10
-    default_batch_size = recipe.BATCH_SIZE
+    default_batch_size = defaults.BATCH_SIZE
     data_help = (
         "fashion_mnist, mnist or cifar10 (Keras cache or download), a "
         "folder train/<class>/ + test/<class>/ of images, or an .npz with "
@@ -27,11 +24,23 @@ class ImageClassifierApplication(ClassifierApplication):
     )
     input_help = "image files to classify"
 
+    @property
+    def model_class(self):
+        from applications.image_classifier.model import ImageClassifier
+
+        return ImageClassifier
+
+    @property
+    def data_module(self):
+        from applications.image_classifier import data
+
+        return data
+
     def add_arguments(self, parser, command):
         if command == "train":
             parser.add_argument(
                 "--augment",
-                choices=tuple(recipe.AUGMENTATION_CHOICES),
+                choices=tuple(defaults.AUGMENTATIONS),
                 default=None,
                 help="training augmentation (default: flip, but "
                 "translate for mnist)",
@@ -49,9 +58,14 @@ class ImageClassifierApplication(ClassifierApplication):
         return {"image_size": args.image_size}
 
     def info(self, loaded):
-        return {"image_shape": list(loaded.x_train.shape[1:])}
+        return {
+            "image_shape": list(loaded.x_train.shape[1:]),
+            "converted_images": loaded.converted_images,
+        }
 
     def build_model(self, args, data):
+        from applications.image_classifier import recipe
+
         augment = args.augment or recipe.default_augmentation(args.data)
         data.info["augmentation"] = augment
         return recipe.build(
@@ -59,11 +73,11 @@ class ImageClassifierApplication(ClassifierApplication):
             attention=args.attention,
             epochs=args.epochs,
             batch_size=args.batch_size,
-            augmentation=recipe.AUGMENTATION_CHOICES[augment],
+            augmentation=defaults.AUGMENTATIONS[augment],
         )
 
     def read_test(self, args, model):
-        return image_data.load_test(
+        return self.data_module.load_test(
             args.data,
             model.image_shape,
             max_examples=args.max_examples,
@@ -102,10 +116,16 @@ class ImageClassifierApplication(ClassifierApplication):
         return results
 
     def draw(self, model, example, attention, title, path):
+        from attention_zoo.visualize import plot_image_attention
+
         if example.shape[-1] not in (1, 3, 4):  # shown as their mean
             example = example.mean(axis=-1)
         figure = plot_image_attention(
-            example, attention, path=path, title=title
+            example,
+            attention,
+            path=path,
+            title=title,
+            scale=model.attention_scale,
         )
         figure.clf()
 

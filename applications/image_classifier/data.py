@@ -51,6 +51,7 @@ import PIL.Image
 from applications._splits import LabelledData
 from applications._splits import split_labelled
 from applications.errors import DataError
+from applications.errors import shortened
 
 KERAS_DATASETS = {
     "fashion_mnist": (
@@ -182,8 +183,8 @@ def _is_colour(path):
             return not _is_grey(image)
     except Exception as error:  # PIL's errors for damaged files vary
         raise DataError(
-            f"{path} is not a readable image ({error}); expected PNG, "
-            "JPEG, BMP or GIF files"
+            f"{path} is not a readable image ({shortened(error)}); "
+            "expected PNG, JPEG, BMP or GIF files"
         ) from error
 
 
@@ -218,8 +219,8 @@ def _read(path, color_mode, size):
             pixels = np.asarray(image, dtype="uint8")
     except Exception as error:  # PIL's errors for damaged files vary
         raise DataError(
-            f"{path} is not a readable image ({error}); expected PNG, "
-            "JPEG, BMP or GIF files"
+            f"{path} is not a readable image ({shortened(error)}); "
+            "expected PNG, JPEG, BMP or GIF files"
         ) from error
     return (pixels[..., None] if pixels.ndim == 2 else pixels), converted
 
@@ -303,8 +304,9 @@ def read_npz(path):
             arrays = {key: archive[key] for key in archive.files}
     except Exception as error:  # zip, zlib, pickle and format errors vary
         raise DataError(
-            f"{path} is not a readable .npz file ({error}); expected "
-            f"numpy arrays {NPZ_KEYS}"
+            f"{path} is not a readable .npz file ({shortened(error)}); "
+            "expected numpy arrays "
+            f"{NPZ_KEYS}"
         ) from error
     missing = [key for key in ("x_train", "y_train") if key not in arrays]
     if missing:

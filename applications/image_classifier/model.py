@@ -9,13 +9,16 @@ from keras import saving
 from applications._classifier import Classifier
 from applications._task import Backbone
 from applications._task import dtype_policy
+from applications.image_classifier.defaults import ATTENTIONS
+from applications.image_classifier.preprocessor import (
+    ImageClassifierPreprocessor,
+)
 from attention_zoo.layers import CBAM
 from attention_zoo.layers import AttentionPooling
 from attention_zoo.layers import ChannelAttention
 from attention_zoo.layers import MultiHeadAttention
 from attention_zoo.layers import SpatialAttention
 
-ATTENTIONS = ("cbam", "se", "spatial", "none", "multi_head")
 AUGMENTATIONS = ("flip", "translate")
 # The scale of each attention's map in `plot_image_attention`: sigmoid
 # gates on 0 to 1 ("unit"); the pooling's probabilities over the patches,
@@ -206,6 +209,8 @@ class ImageClassifier(Classifier):
     (2, 2)
     """
 
+    backbone_cls = ImageClassifierBackbone
+    preprocessor_cls = ImageClassifierPreprocessor
     learning_rate = 3e-3
     weight_decay = 0.05
     label_smoothing = 0.1

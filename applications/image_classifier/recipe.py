@@ -14,20 +14,14 @@ and the fit loop a user would write.
 import math
 
 from applications import _recipe
+from applications.image_classifier.defaults import BATCH_SIZE
 from applications.image_classifier.model import ImageClassifier
 from applications.image_classifier.model import ImageClassifierBackbone
 from applications.image_classifier.preprocessor import (
     ImageClassifierPreprocessor,
 )
 
-BATCH_SIZE = 128
 DROPOUT = 0.2
-AUGMENTATION_CHOICES = {
-    "flip": ("flip",),
-    "translate": ("translate",),
-    "flip+translate": ("flip", "translate"),
-    "none": (),
-}
 
 
 def default_augmentation(data_name):

@@ -1,20 +1,22 @@
 """Text classification with attention: `TextClassifier` (a
 `TextClassifierBackbone` and a `TextClassifierPreprocessor`), its data
 loaders and recipe. Command line: `python -m applications.text_classifier`
-(`cli.py`)."""
+(`cli.py`).
 
-from applications.text_classifier import data
-from applications.text_classifier import recipe
-from applications.text_classifier.model import ATTENTIONS
-from applications.text_classifier.model import TextClassifier
-from applications.text_classifier.model import TextClassifierBackbone
-from applications.text_classifier.preprocessor import TextClassifierPreprocessor
+Its names load on first use (PEP 562): `python -m applications.text_classifier
+--help` then answers without loading Keras. Import `TextClassifier` (or `data`,
+`recipe`) before `keras.saving.load_model` reads a saved one: the import
+registers the class."""
 
-__all__ = [
-    "ATTENTIONS",
-    "TextClassifier",
-    "TextClassifierBackbone",
-    "TextClassifierPreprocessor",
-    "data",
-    "recipe",
-]
+from applications._lazy import lazy_exports
+
+__getattr__, __all__ = lazy_exports(
+    __name__,
+    {
+        "ATTENTIONS": "defaults",
+        "TextClassifier": "model",
+        "TextClassifierBackbone": "model",
+        "TextClassifierPreprocessor": "preprocessor",
+    },
+    submodules=("data", "recipe"),
+)

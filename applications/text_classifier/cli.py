@@ -1,14 +1,11 @@
-"""The text classifier's adapter for the shared command line."""
+"""The text classifier's adapter for the shared command line.
+
+Keras and the model are imported inside the methods, when a command runs:
+`--help` and argument errors answer without loading them."""
 
 from applications._classifier_cli import ClassifierApplication
 from applications._runner.arguments import positive_int
-from applications.text_classifier import data as text_data
-from applications.text_classifier import recipe
-from applications.text_classifier.model import ATTENTIONS
-from applications.text_classifier.model import TextClassifier
-from applications.text_classifier.preprocessor import split_words
-from attention_zoo.visualize import plot_text_attention
-from attention_zoo.visualize import top_tokens
+from applications.text_classifier import defaults
 
 PICTURE_WORDS = 120
 
@@ -16,9 +13,7 @@ PICTURE_WORDS = 120
 class TextClassifierApplication(ClassifierApplication):
     name = "text_classifier"
     description = "Text classification with attention (IMDB or your files)."
-    model_class = TextClassifier
-    data_module = text_data
-    attention_choices = ATTENTIONS
+    attention_choices = defaults.ATTENTIONS
     default_attention = "bahdanau"
     default_epochs = 5
     default_batch_size = 32
@@ -30,20 +25,40 @@ class TextClassifierApplication(ClassifierApplication):
     )
     input_help = "texts to classify"
 
+    @property
+    def model_class(self):
+        from applications.text_classifier.model import TextClassifier
+
+        return TextClassifier
+
+    @property
+    def data_module(self):
+        from applications.text_classifier import data
+
+        return data
+
     def add_arguments(self, parser, command):
         if command == "train":
             parser.add_argument(
                 "--vocabulary-size",
+                metavar="N",
                 type=positive_int,
-                default=recipe.VOCABULARY_SIZE,
+                default=defaults.VOCABULARY_SIZE,
+                help="most frequent training words kept (default "
+                f"{defaults.VOCABULARY_SIZE:,})",
             )
             parser.add_argument(
                 "--sequence-length",
+                metavar="N",
                 type=positive_int,
-                default=recipe.SEQUENCE_LENGTH,
+                default=defaults.SEQUENCE_LENGTH,
+                help="words read of each text; the rest is cut (default "
+                f"{defaults.SEQUENCE_LENGTH})",
             )
 
     def build_model(self, args, data):
+        from applications.text_classifier import recipe
+
         return recipe.build(
             data.loaded,
             attention=args.attention,
@@ -54,11 +69,13 @@ class TextClassifierApplication(ClassifierApplication):
         )
 
     def read_test(self, args, model):
-        return text_data.load_test(
+        return self.data_module.load_test(
             args.data, max_examples=args.max_examples, seed=args.seed
         )
 
     def predict(self, model, inputs, args):
+        from attention_zoo.visualize import top_tokens
+
         probabilities, weights = model.explain(inputs)
         results = []
         for text, row, row_weights in zip(inputs, probabilities, weights):
@@ -78,8 +95,12 @@ class TextClassifierApplication(ClassifierApplication):
             if args.explain:
                 words = model.words(text)
                 result["attention"] = [
-                    {"word": word, "weight": round(weight, 6)}
-                    for word, weight in (
+                    {
+                        "word": word,
+                        "position": position,
+                        "weight": round(weight, 6),
+                    }
+                    for word, weight, position in (
                         top_tokens(words, row_weights[: len(words)], args.top_k)
                         if words
                         else []
@@ -89,16 +110,25 @@ class TextClassifierApplication(ClassifierApplication):
         return results
 
     def draw(self, model, example, attention, title, path):
-        words = model.words(example)[:PICTURE_WORDS]
-        if words:
+        from attention_zoo.visualize import plot_text_attention
+
+        words = model.words(example)  # the positions attention is over
+        shown = words[:PICTURE_WORDS]
+        if shown:
             figure = plot_text_attention(
-                words, attention[: len(words)], path=path, title=title
+                shown,
+                attention[: len(shown)],
+                path=path,
+                title=title,
+                num_positions=len(words),
             )
             figure.clf()
 
 
 def _reading_warnings(model, text):
     """What the model could not read of `text`, for the user to know."""
+    from applications.text_classifier.preprocessor import split_words
+
     words = split_words(text)
     preprocessor = model.preprocessor
     warnings = []

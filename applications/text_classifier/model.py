@@ -8,11 +8,11 @@ from keras import saving
 from applications._classifier import Classifier
 from applications._task import Backbone
 from applications._task import dtype_policy
+from applications.text_classifier.defaults import ATTENTIONS
+from applications.text_classifier.preprocessor import TextClassifierPreprocessor
 from attention_zoo.layers import AttentionPooling
 from attention_zoo.layers import MultiHeadAttention
 from attention_zoo.layers import get
-
-ATTENTIONS = ("bahdanau", "luong", "cosine", "multi_head")
 
 
 @saving.register_keras_serializable(package="applications")
@@ -194,6 +194,8 @@ class TextClassifier(Classifier):
     (1, 2)
     """
 
+    backbone_cls = TextClassifierBackbone
+    preprocessor_cls = TextClassifierPreprocessor
     learning_rate = 2e-3
     weight_decay = 0.01
 

@@ -13,13 +13,13 @@ the fit loop a user would write.
 """
 
 from applications import _recipe
+from applications.text_classifier.defaults import SEQUENCE_LENGTH
+from applications.text_classifier.defaults import VOCABULARY_SIZE
 from applications.text_classifier.model import TextClassifier
 from applications.text_classifier.model import TextClassifierBackbone
 from applications.text_classifier.preprocessor import TextClassifierPreprocessor
 from applications.text_classifier.preprocessor import build_vocabulary
 
-VOCABULARY_SIZE = 20_000
-SEQUENCE_LENGTH = 256
 DROPOUT = 0.25
 
 

@@ -1,7 +1,8 @@
-"""Callbacks: attention maps, generation metrics, exact resume, the
-standard bundle."""
+"""Callbacks: attention maps, generation metrics, exact resume, brief
+progress, the standard bundle."""
 
 from attention_zoo.callbacks.attention_map_logger import AttentionMapLogger
+from attention_zoo.callbacks.brief_progress import BriefProgress
 from attention_zoo.callbacks.epoch_seeds import EpochSeeds
 from attention_zoo.callbacks.generation_evaluator import GenerationEvaluator
 from attention_zoo.callbacks.standard import standard
@@ -9,6 +10,7 @@ from attention_zoo.callbacks.training_state import TrainingState
 
 __all__ = [
     "AttentionMapLogger",
+    "BriefProgress",
     "EpochSeeds",
     "GenerationEvaluator",
     "TrainingState",

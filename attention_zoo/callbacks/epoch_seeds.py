@@ -37,11 +37,15 @@ class EpochSeeds(keras.callbacks.Callback):
             if variable.name == _STATE_NAME
         ]
         rng = np.random.default_rng([self.seed, epoch])
-        starts = rng.integers(0, 2**31 - 1, size=len(states))
+        starts = rng.integers(0, 2**31 - 1, size=len(states) + 1)
         for variable, start in zip(states, starts):
-            value = np.array([start, 0]).astype(
-                keras.backend.standardize_dtype(variable.dtype)
-            )
-            variable.assign(value)
+            dtype = keras.backend.standardize_dtype(variable.dtype)
+            variable.assign(np.array([start, 0]).astype(dtype))
+        if keras.backend.backend() == "torch":
+            import torch
+
+            # Keras's unseeded dropout on PyTorch draws from torch's
+            # global generator, not from its SeedGenerator.
+            torch.manual_seed(int(starts[-1]))
         if self.data is not None:
             self.data.epoch = epoch

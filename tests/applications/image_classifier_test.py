@@ -24,6 +24,7 @@ from applications.image_classifier import data
 from applications.image_classifier import recipe
 from applications.image_classifier.cli import APPLICATION
 from attention_zoo.visualize import plot_image_attention
+from tests.application_harness import check_exact_resume
 from tests.application_harness import check_round_trip
 from tests.application_harness import run_application_test
 from tests.application_harness import train_cli
@@ -344,6 +345,7 @@ def test_train_writes_the_run_files_and_overlays(trained_run):
     assert metrics["examples"] == {"train": 43, "validation": 5, "test": 48}
     assert metrics["labels"] == list(LABELS)
     assert metrics["image_shape"] == [28, 28, 1]
+    assert metrics["converted_images"] == 0
     assert metrics["augmentation"] == "flip"
     for key in ("accuracy", "precision", "recall", "f1"):
         assert 0.0 <= metrics["test"][key] <= 1.0
@@ -462,3 +464,25 @@ def test_the_application_harness(tmp_path, trained_run, home, capsys):
         assert [top["label"] for top in line["top"]][0] == line["label"]
         assert len(line["top"]) == 3
         np.testing.assert_allclose(line["attention"], grid, atol=1e-4)
+
+
+def test_resume_after_ctrl_c_and_a_kill_ends_like_the_whole_run(tmp_path, home):
+    check_exact_resume(
+        APPLICATION,
+        [
+            "--data",
+            "fashion_mnist",
+            "--attention",
+            "cbam",
+            "--max-examples",
+            "96",
+            "--epochs",
+            "6",
+            "--patience",
+            "2",
+            "--batch-size",
+            "16",
+        ],
+        tmp_path,
+        env={"KERAS_HOME": str(home)},
+    )

@@ -28,6 +28,7 @@ from applications.text_classifier import data
 from applications.text_classifier.cli import APPLICATION
 from applications.text_classifier.preprocessor import build_vocabulary
 from applications.text_classifier.preprocessor import split_words
+from tests.application_harness import check_exact_resume
 from tests.application_harness import check_round_trip
 from tests.application_harness import run_application_test
 from tests.application_harness import run_cli
@@ -389,6 +390,8 @@ def test_the_application_harness(tmp_path, trained_run, capsys):
         assert line["probability"] == pytest.approx(row.max(), abs=1e-5)
         words = [item["word"] for item in line["attention"]]
         assert len(words) == 3 and set(words) <= set(model.words(text))
+        for item in line["attention"]:  # a repeated word is told apart
+            assert model.words(text)[item["position"]] == item["word"]
         weights = [item["weight"] for item in line["attention"]]
         assert weights == sorted(weights, reverse=True)
         assert "warnings" not in line
@@ -432,7 +435,7 @@ def test_a_refused_output_leaves_the_earlier_run_untouched(trained_run, capsys):
 
 
 class _Stop(keras.callbacks.Callback):
-    """Stops training like a killed process, after the first epoch."""
+    """Stops training like Ctrl-C, after the first epoch."""
 
     def on_epoch_end(self, epoch, logs=None):
         raise KeyboardInterrupt("stopped after epoch 1")
@@ -460,8 +463,12 @@ def test_resume_continues_a_stopped_run(tmp_path, monkeypatch, capsys):
         "standard",
         lambda *a, **k: standard(*a, **k) + [_Stop()],
     )
-    with pytest.raises(KeyboardInterrupt):
-        main(APPLICATION, argv)
+    assert main(APPLICATION, argv) == 130
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .endswith(f"train --output {output} --resume")
+    )
     monkeypatch.undo()
     assert (output / WORK_DIR / "backup").is_dir()
     assert not (output / "model.keras").exists()
@@ -480,3 +487,26 @@ def test_resume_continues_a_stopped_run(tmp_path, monkeypatch, capsys):
     with open(output / "history.csv") as file:
         assert [row["epoch"] for row in csv.DictReader(file)] == ["0", "1"]
     assert not (output / WORK_DIR).exists()
+
+
+def test_resume_after_ctrl_c_and_a_kill_ends_like_the_whole_run(tmp_path):
+    check_exact_resume(
+        APPLICATION,
+        [
+            "--data",
+            str(TRAIN_CSV),
+            "--test-data",
+            str(TEST_CSV),
+            "--max-examples",
+            "160",
+            "--sequence-length",
+            "48",
+            "--epochs",
+            "8",
+            "--patience",
+            "2",
+            "--batch-size",
+            "16",
+        ],
+        tmp_path,
+    )
