@@ -7,6 +7,7 @@ import numpy as np
 from keras import layers
 
 from applications._recipe import decaying_adamw
+from applications._splits import shown
 from applications._task import Task
 from applications.errors import DataError
 from attention_zoo.metrics import classification_metrics
@@ -112,9 +113,8 @@ class Classifier(Task):
     def from_config(cls, config):
         if "backbone" not in config:
             raise ValueError(
-                f"this {cls.__name__} was saved in the format from before "
-                "backbones and preprocessors (its config has no "
-                "'backbone'); train it again with this version"
+                f"this {cls.__name__} was saved by an older version; train "
+                "it again (no 'backbone' in its config)"
             )
         return super().from_config(config)
 
@@ -125,8 +125,7 @@ def encode(model, labels, source="the data"):
     unknown = sorted(set(labels) - set(index))
     if unknown:
         raise DataError(
-            f"label(s) {', '.join(map(repr, unknown[:5]))} of {source} are "
-            "not classes of the model; expected labels among "
-            f"{', '.join(map(repr, model.labels))}"
+            f"label(s) {shown(unknown)} of {source} are not classes of the "
+            f"model; expected labels among {shown(model.labels)}"
         )
     return np.array([index[label] for label in labels], dtype="int32")

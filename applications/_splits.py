@@ -74,11 +74,11 @@ def hold_out(train, test, test_fraction, rng, source, test_source=None):
     return train, test, where
 
 
-def shown(labels, limit=5):
-    """At most `limit` labels for a message, each at most 30 characters."""
+def shown(labels, limit=3):
+    """At most `limit` labels for a message, each at most 20 characters."""
     labels = sorted(labels)
     text = ", ".join(
-        repr(label if len(str(label)) <= 30 else f"{str(label)[:27]}...")
+        repr(label if len(str(label)) <= 20 else f"{str(label)[:17]}...")
         for label in labels[:limit]
     )
     return text + (
@@ -97,9 +97,8 @@ def check_labels(train_labels, test_labels, source, where):
     unseen = set(test_labels) - known
     if unseen:
         raise DataError(
-            f"label(s) {shown(unseen)} of {where} never occur in the "
-            "training data; expected every test label among the training "
-            f"labels ({shown(known)})"
+            f"label(s) {shown(unseen)} of {where} never occur in training; "
+            f"expected labels among {shown(known)}"
         )
 
 
@@ -141,9 +140,8 @@ def split_labelled(
     stray = sorted(set(train[1]) - set(labels))
     if stray:
         raise DataError(
-            f"label(s) {', '.join(map(repr, stray[:5]))} of {source} are "
-            "not among its class names; expected labels indexing them, or "
-            "those names"
+            f"label(s) {shown(stray)} of {source} are not among its class "
+            "names; expected labels indexing them, or those names"
         )
     check_labels(train[1], test[1], source, where)
     index = {label: i for i, label in enumerate(labels)}

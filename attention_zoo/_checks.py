@@ -64,14 +64,16 @@ def fresh_initializer(initializer):
     return initializer.__class__.from_config(initializer.get_config())
 
 
-def check_attention_inputs(query, value, key=None):
-    """Raises unless `query`, `value` and `key` have one batch size and
-    `key` and `value` one length (where the shapes are known)."""
-    named = {"query": query, "value": value, "key": key}
+def check_attention_shapes(query_shape, value_shape, key_shape=None):
+    """Raises unless the shapes of `query`, `value` and `key` have one
+    batch size and `key` and `value` one length (where the sizes are
+    known). `build` checks the shapes, `call` the tensors
+    (`check_attention_inputs`), with the same messages."""
+    named = {"query": query_shape, "value": value_shape, "key": key_shape}
     batches = {
-        name: tensor.shape[0]
-        for name, tensor in named.items()
-        if tensor is not None and tensor.shape[0] is not None
+        name: shape[0]
+        for name, shape in named.items()
+        if shape is not None and shape[0] is not None
     }
     if len(set(batches.values())) > 1:
         shown = ", ".join(f"{name} {size}" for name, size in batches.items())
@@ -79,13 +81,20 @@ def check_attention_inputs(query, value, key=None):
             "`query`, `value` and `key` must have the same batch size; "
             f"received {shown}."
         )
-    if key is not None and None not in (key.shape[1], value.shape[1]):
-        if key.shape[1] != value.shape[1]:
+    if key_shape is not None and None not in (key_shape[1], value_shape[1]):
+        if key_shape[1] != value_shape[1]:
             raise ValueError(
                 "`key` and `value` must have the same length (one value per "
-                f"key); received key with shape {tuple(key.shape)} and value "
-                f"with shape {tuple(value.shape)}."
+                f"key); received key with shape {tuple(key_shape)} and value "
+                f"with shape {tuple(value_shape)}."
             )
+
+
+def check_attention_inputs(query, value, key=None):
+    """`check_attention_shapes` of the tensors `query`, `value`, `key`."""
+    check_attention_shapes(
+        query.shape, value.shape, None if key is None else key.shape
+    )
 
 
 def check_cache_index(cache_update_index, new_tokens, max_length):

@@ -23,9 +23,11 @@ what was wrong and what is expected.
 """
 
 import csv
+import gzip
 import io
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import keras
@@ -40,7 +42,7 @@ SPLITS = ("train", "test")
 SKIPPED_LABELS = ("unsup",)  # aclImdb's unlabelled training reviews
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
-LAYOUT = "train/<label>/*.txt and test/<label>/*.txt"
+LAYOUT = "train/<label>/*.txt"  # and test/<label>/*.txt, in messages
 
 
 # Readers ---------------------------------------------------------------------
@@ -50,7 +52,12 @@ def _decode(raw, where):
     try:
         return raw.decode("utf-8-sig")  # Excel's "CSV UTF-8" has a BOM
     except UnicodeDecodeError as error:
-        raise DataError(f"{where} is not UTF-8 text ({error})") from error
+        line = raw[: error.start].count(b"\n") + 1
+        raise DataError(
+            f"{where} line {line} is not UTF-8 text (byte "
+            f"0x{raw[error.start]:02x}); save the file as UTF-8 (in Excel: "
+            "CSV UTF-8)"
+        ) from error
 
 
 def _layout_entry(parts):
@@ -68,11 +75,14 @@ def _collect(entries, source):
     roots = {entry[0] for entry in entries}
     if not roots:
         raise DataError(
-            f"{source} has no text files in the expected layout {LAYOUT} "
-            "(one text per file, the folder name is its label)"
+            f"{source} has no texts in the expected layout {LAYOUT} (one "
+            "text per file, in a folder named after its label)"
         )
     if len(roots) > 1:
-        shown = ", ".join(sorted("/".join(r) or "." for r in roots)[:3])
+        shown = ", ".join(
+            name if len(name) <= 20 else f"...{name[-17:]}"
+            for name in sorted("/".join(r) or "." for r in roots)[:3]
+        )
         raise DataError(
             f"{source} holds more than one {LAYOUT} tree ({shown}); "
             "expected exactly one"
@@ -90,6 +100,8 @@ def read_folder(path):
     folder."""
     entries = []
     for file in sorted(path.rglob("*.txt")):
+        if not file.is_file():  # a folder named like a text
+            continue
         entry = _layout_entry(file.relative_to(path).parts)
         if entry is not None:
             entries.append((*entry, lambda f=file: _decode(f.read_bytes(), f)))
@@ -100,7 +112,7 @@ def read_archive(path):
     """The same from a `.tar.gz`/`.tgz`/`.tar`/`.zip` archive, unextracted."""
     entries = []
     try:
-        if path.name.endswith(".zip"):
+        if path.name.lower().endswith(".zip"):
             with zipfile.ZipFile(path) as archive:
                 for name in sorted(archive.namelist()):
                     entry = _layout_entry(name.split("/"))
@@ -117,11 +129,19 @@ def read_archive(path):
                         raw = archive.extractfile(member).read()
                         text = _decode(raw, f"{path}:{member.name}")
                         entries.append((*entry, lambda t=text: t))
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError) as error:
+    except (
+        tarfile.TarError,
+        zipfile.BadZipFile,
+        gzip.BadGzipFile,
+        zlib.error,
+        EOFError,
+    ) as error:
+        # tarfile's reasons list every compression it tried: not shown.
+        name = path.name.lower()
+        kind = next(s for s in ARCHIVE_SUFFIXES if name.endswith(s))
         raise DataError(
-            f"{path} is not a readable {''.join(path.suffixes[-2:])} archive "
-            f"({error}); expected a .tar.gz, .tgz, .tar or .zip holding "
-            f"{LAYOUT}"
+            f"{path} is not a readable {kind} archive (damaged, or another "
+            f"format); expected an archive of {LAYOUT}"
         ) from error
     return _collect(entries, f"archive {path}")
 
@@ -131,14 +151,18 @@ def read_table(path):
     delimiter = TABLE_SUFFIXES[path.suffix.lower()]
     content = _decode(path.read_bytes(), path)
     csv.field_size_limit(2**31 - 1)
-    reader = csv.DictReader(io.StringIO(content), delimiter=delimiter)
+    # newline="": the csv module splits \r, \n and \r\n lines itself
+    # (old Mac files end lines with \r alone).
+    reader = csv.DictReader(
+        io.StringIO(content, newline=""), delimiter=delimiter
+    )
     columns = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in ("text", "label") if name not in columns]
     if missing:
         raise DataError(
             f"{path} has no {' and no '.join(repr(m) for m in missing)} "
-            f"column (header: {', '.join(columns) or 'none'}); expected a "
-            "header row with 'text' and 'label' columns"
+            f"column (header: {_header(columns)}); name the columns text "
+            "and label in the first row"
         )
     reader.fieldnames = columns
     texts, labels = [], []
@@ -157,11 +181,32 @@ def read_table(path):
     return texts, labels
 
 
+def _header(columns, limit=3):
+    """The first `limit` column names of a header for a message, each at
+    most 20 characters (a file without a header shows its first row)."""
+    if not columns:
+        return "none"
+    text = ", ".join(
+        name if len(name) <= 20 else f"{name[:17]}..."
+        for name in columns[:limit]
+    )
+    more = len(columns) - limit
+    return text + (f" and {more} more" if more > 0 else "")
+
+
 def download_imdb():
     """The aclImdb folder, downloaded and extracted once (cached)."""
-    path = keras.utils.get_file(
-        "aclImdb_v1.tar.gz", origin=IMDB_URL, extract=True
-    )
+    try:
+        path = keras.utils.get_file(
+            "aclImdb_v1.tar.gz", origin=IMDB_URL, extract=True
+        )
+    except Exception as error:  # Keras raises a bare Exception offline
+        # Keras says "URL fetch failure on <url>: <code> -- <reason>".
+        reason = " ".join(str(error).rsplit(" -- ", 1)[-1].split())[:60]
+        raise DataError(
+            f"imdb could not be downloaded ({reason}); offline, give the "
+            "file aclImdb_v1.tar.gz or its extracted aclImdb folder instead"
+        ) from error
     path = Path(path)
     return path / "aclImdb" if (path / "aclImdb").is_dir() else path
 
@@ -173,9 +218,8 @@ def read_source(path):
     path = Path(path)
     if not path.exists():
         raise DataError(
-            f"{path} does not exist; expected a folder ({LAYOUT}), "
-            "a .tar.gz/.zip of one, a .csv/.tsv file with text,label "
-            "columns, or 'imdb'"
+            f"{path} does not exist; expected 'imdb', a .csv/.tsv file, or "
+            f"a folder or .tar.gz/.zip of {LAYOUT}"
         )
     try:
         if path.is_dir():
@@ -186,13 +230,13 @@ def read_source(path):
         if path.suffix.lower() in TABLE_SUFFIXES:
             return {"train": read_table(path), "test": None}
     except PermissionError as error:
-        raise DataError(f"{path} cannot be read ({error.strerror})") from error
-    except IsADirectoryError as error:
-        raise DataError(f"{path}: {error}") from error
+        raise DataError(
+            f"{error.filename or path} cannot be read ({error.strerror}); "
+            "expected a file you may read"
+        ) from error
     raise DataError(
-        f"{path} has an unknown format; expected a folder "
-        f"({LAYOUT}), a .tar.gz/.tgz/.tar/.zip archive of one, or a "
-        ".csv/.tsv file"
+        f"{path} has an unknown format; expected a .csv/.tsv file, or a "
+        f"folder or .tar.gz/.tgz/.tar/.zip of {LAYOUT}"
     )
 
 
@@ -249,7 +293,10 @@ def load_test(path, max_examples=None, seed=1337):
     (folder, archive, `imdb`), else all of it (CSV/TSV)."""
     texts, labels = _held_out(read_source(path))
     if not texts:
-        raise DataError(f"{path} has no examples to evaluate")
+        raise DataError(
+            f"{path} has no examples to evaluate; expected at least one "
+            "text with a label"
+        )
     order = np.random.default_rng(seed).permutation(len(texts))
     order = order[:max_examples]
     return take(texts, order), take(labels, order)

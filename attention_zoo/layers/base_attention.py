@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from attention_zoo._checks import check_attention_inputs
+from attention_zoo._checks import check_attention_shapes
 from attention_zoo._checks import check_rank
 from attention_zoo._checks import check_rate
 from attention_zoo.ops.masking import check_mask_shape
@@ -61,16 +62,7 @@ class BaseAttention(keras.layers.Layer):
         check_rank("value", value_shape, (3,))
         key_shape = value_shape if key_shape is None else key_shape
         check_rank("key", key_shape, (3,))
-        if (
-            key_shape[1] is not None
-            and value_shape[1] is not None
-            and key_shape[1] != value_shape[1]
-        ):
-            raise ValueError(
-                "`key` and `value` must have the same length (axis 1); "
-                f"received key.shape={tuple(key_shape)} and "
-                f"value.shape={tuple(value_shape)}."
-            )
+        check_attention_shapes(query_shape, value_shape, key_shape)
         self.build_score(query_shape[-1], key_shape[-1])
         self.built = True
 

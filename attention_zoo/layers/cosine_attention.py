@@ -74,7 +74,8 @@ class CosineAttention(BaseAttention):
             raise ValueError(
                 "Cosine scores compare query and key, so they need the same "
                 f"last dimension; received query dimension {query_dim} and "
-                f"key dimension {key_dim}."
+                f"key dimension {key_dim}. Project them to one size first "
+                '(a Dense layer), or use LuongAttention(score_mode="general").'
             )
         self.log_inverse_temperature = self.add_weight(
             shape=(),

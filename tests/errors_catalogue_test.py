@@ -1,0 +1,1125 @@
+"""`docs/errors.md`, kept true: every row of its tables is triggered here.
+
+Each row's id has one trigger below that produces the error cheaply and
+returns its message (or the messages of the same row in each
+application); the message must match the row's, `<...>` matching any
+text. Command-line rows run `applications._runner.main` in-process on
+small files in a temporary folder (relative names, so messages stay
+short) and check the rules every command-line error keeps: exit status
+2, one line `error: ...` on stderr, no traceback, at most 200
+characters, and, for data errors, the name of the file at fault. Layer
+rows call the layer and read its `ValueError`. A row without a trigger,
+or a trigger without a row, fails.
+
+A row whose message breaks one of the rules in a file this catalogue
+does not own is listed in `KNOWN_DEFECTS`: its test is expected to fail
+with `RuleBroken` (and only so), and fails once the defect is fixed, so
+that the entry is removed.
+"""
+
+import json
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+import attention_zoo.layers as zoo
+from applications._runner import main
+from applications.image_classifier import data as image_data
+from applications.image_classifier import recipe as image_recipe
+from applications.image_classifier.cli import APPLICATION as IMAGE
+from applications.text_classifier import TextClassifier
+from applications.text_classifier import TextClassifierBackbone
+from applications.text_classifier import TextClassifierPreprocessor
+from applications.text_classifier.cli import APPLICATION as TEXT
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
+MAX_LENGTH = 200
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+# Rows whose message breaks a rule in a file not owned here: id -> why.
+KNOWN_DEFECTS = {
+    "keras-dataset-unavailable": (
+        "image_classifier/data.py quotes Keras's whole offline error (a "
+        "URL): over 200 characters"
+    ),
+    "npz-labels-out-of-range": (
+        "image_classifier/data.py does not name the .npz file"
+    ),
+}
+
+
+class RuleBroken(AssertionError):
+    """A command-line error that breaks a rule of the catalogue."""
+
+
+# The catalogue --------------------------------------------------------------
+
+
+def _cells(line):
+    """The cells of a Markdown table row (`\\|` is a `|` inside a cell)."""
+    cells = re.split(r"(?<!\\)\|", line.strip())[1:-1]
+    return [cell.strip().replace("\\|", "|") for cell in cells]
+
+
+def _code(cell):
+    """The text of a cell that is one code span (`` ` `` or ``` `` ```)."""
+    match = re.fullmatch(r"(`+) ?(.*?) ?\1", cell.strip())
+    assert match, f"not a code span: {cell}"
+    return match.group(2)
+
+
+def pattern(message):
+    """A regex of a catalogue message: `<...>` matches any text."""
+    parts = re.split(r"<[^<>]*>", message)
+    return re.compile(".*?".join(re.escape(part) for part in parts), re.S)
+
+
+def catalogue():
+    """`{id: message}` of the table rows of docs/errors.md."""
+    rows = {}
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("| `"):
+            continue
+        cells = _cells(line)
+        assert len(cells) == 4, f"a row needs 4 cells: {line}"
+        row_id = _code(cells[0])
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", row_id), row_id
+        assert row_id not in rows, f"{row_id} appears twice"
+        assert cells[1] and cells[3], f"{row_id}: trigger and fix needed"
+        rows[row_id] = _code(cells[2])
+    return rows
+
+
+ROWS = catalogue()
+TRIGGERS = {}
+
+
+def trigger(row_id):
+    """Registers the decorated function as the trigger of `row_id`."""
+
+    def register(function):
+        assert row_id not in TRIGGERS, row_id
+        TRIGGERS[row_id] = function
+        return function
+
+    return register
+
+
+def test_every_row_has_a_trigger_and_every_trigger_a_row():
+    assert sorted(set(ROWS) - set(TRIGGERS)) == [], "rows without trigger"
+    assert sorted(set(TRIGGERS) - set(ROWS)) == [], "triggers without row"
+
+
+def test_placeholders_match_the_variable_parts():
+    regex = pattern("error: --output <DIR> is not empty; <FIX>")
+    assert regex.fullmatch("error: --output runs/a is not empty; add x")
+    assert not regex.fullmatch("error: --model a is not empty; add x")
+    assert _cells(r"| `a` | b \| c | `` `d` `` | e |")[1] == "b | c"
+    assert _code(r"`` `units` must be `` ") == "`units` must be"
+
+
+# Models and files -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    """Small untrained `.keras` files of each application (the errors
+    come before any prediction, so nothing needs training)."""
+    folder = tmp_path_factory.mktemp("models")
+    preprocessor = TextClassifierPreprocessor(["good", "bad", "film"], 8)
+    backbone = TextClassifierBackbone(
+        preprocessor.vocabulary_size,
+        sequence_length=8,
+        embedding_dim=8,
+        hidden_dim=8,
+    )
+    text = TextClassifier(backbone, preprocessor, ["neg", "pos"])
+    text.save(folder / "text.keras")
+    paths = {"text": folder / "text.keras"}
+    for name, channels in (("image", 1), ("image2", 2)):
+        x = np.random.default_rng(0).integers(
+            0, 255, (8, 8, 8, channels), dtype="uint8"
+        )
+        y = np.arange(8) % 2
+        splits = image_data.ImageData(x, y, x, y, ["a", "b"])
+        model = image_recipe.build(splits, "spatial", widths=(4,), depth=1)
+        model.save(folder / f"{name}.keras")
+        paths[name] = folder / f"{name}.keras"
+    return paths
+
+
+def write_csv(name, rows, header="text,label"):
+    lines = [header, *(f"{text},{label}" for text, label in rows)]
+    Path(name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return name
+
+
+def reviews(count=30):
+    return [
+        ("a good film", "pos") if i % 2 else ("a bad film", "neg")
+        for i in range(count)
+    ]
+
+
+def images(count=12, size=8, channels=None, seed=0):
+    shape = (count, size, size) + (() if channels is None else (channels,))
+    return np.random.default_rng(seed).integers(0, 255, shape, dtype="uint8")
+
+
+def write_png(path, size=8):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(images(1, size)[0]).save(path)
+    return str(path)
+
+
+def image_folder(root, count=6):
+    for i in range(count):
+        write_png(f"{root}/train/{'ab'[i % 2]}/{i}.png")
+    return root
+
+
+def old_format_model(name, class_name, module):
+    """A `.keras` file of `class_name` from before backbones."""
+    config = {
+        "module": module,
+        "class_name": class_name,
+        "registered_name": f"applications>{class_name}",
+        "config": {"name": "model", "labels": ["a", "b"]},
+    }
+    with zipfile.ZipFile(name, "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("metadata.json", json.dumps({"keras_version": "3"}))
+    return name
+
+
+# Running the command line ---------------------------------------------------
+
+
+class Context:
+    """What a trigger gets: `cli` runs a command line in a temporary
+    folder (the current directory) and records broken rules."""
+
+    def __init__(self, capsys, monkeypatch, models):
+        self.capsys = capsys
+        self.monkeypatch = monkeypatch
+        self.models = models
+        self.problems = []
+        self.restore = []  # (path, mode) of the files made unreadable
+
+    def model(self, name):
+        return str(self.models[name])
+
+    def cli(self, application, *argv, says=None):
+        """The `error: ...` line of `main(application, argv)`; with
+        `says`, the message must contain it (the file at fault, the
+        fix)."""
+        self.capsys.readouterr()
+        status = main(application, [str(arg) for arg in argv])
+        err = self.capsys.readouterr().err
+        lines = err.strip().splitlines()
+        assert lines, f"{argv}: nothing on stderr (exit status {status})"
+        message = lines[-1]
+        if status != 2:
+            self.problems.append(f"exit status {status}, not 2")
+        if len(lines) != 1 or "Traceback" in err:
+            self.problems.append(f"{len(lines)} lines on stderr: {err!r}")
+        if len(message) > MAX_LENGTH:
+            self.problems.append(f"{len(message)} characters: {message}")
+        if says is not None and str(says) not in message:
+            self.problems.append(f"{says!r} is not said: {message}")
+        return message
+
+    def deny(self, path):
+        """Makes `path` unreadable; as root, whom permissions do not stop,
+        the calls that read it raise as they would for a user."""
+        path = Path(path).resolve()
+        self.restore.append((path, path.stat().st_mode))
+        path.chmod(0)
+        if not os.access(path, os.R_OK):
+            return
+        access = os.access
+
+        def checked(name, mode, **kwargs):
+            if Path(name).resolve() == path:
+                return False
+            return access(name, mode, **kwargs)
+
+        self.monkeypatch.setattr(os, "access", checked)
+        for method in ("read_bytes", "iterdir"):
+            self.monkeypatch.setattr(
+                Path, method, _denied(getattr(Path, method), path)
+            )
+
+    def clean_up(self):
+        for path, mode in self.restore:
+            path.chmod(mode)
+
+
+def _denied(method, path):
+    def call(self, *args, **kwargs):
+        if self.resolve() == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return method(self, *args, **kwargs)
+
+    return call
+
+
+def layer_error(function, error=ValueError):
+    """The message of the `error` that `function()` raises, without the
+    frame Keras adds around errors raised in `call`."""
+    with pytest.raises(error) as raised:
+        function()
+    message = _ANSI.sub("", str(raised.value))
+    if message.startswith("Exception encountered when calling"):
+        message = message.split("\n\n")[1]
+    return message.strip()
+
+
+def zeros(*shape):
+    return np.zeros(shape, "float32")
+
+
+# Command line and output folder ---------------------------------------------
+
+TRAIN = ("train", "--output", "run", "--data")
+
+
+@trigger("invalid-choice")
+def invalid_choice(c):
+    write_csv("d.csv", reviews())
+    return [
+        c.cli(TEXT, *TRAIN, "d.csv", "--attention", "bogus"),
+        c.cli(IMAGE, *TRAIN, "d.npz", "--precision", "fp8"),
+    ]
+
+
+@trigger("missing-argument")
+def missing_argument(c):
+    return [
+        c.cli(TEXT, "train", "--data", "d.csv"),
+        c.cli(IMAGE, "evaluate", "--data", "d.npz"),
+        c.cli(TEXT),
+    ]
+
+
+@trigger("unrecognized-argument")
+def unrecognized_argument(c):
+    return [
+        c.cli(TEXT, *TRAIN, "d.csv", "--bogus"),
+        c.cli(IMAGE, "evaluate", "--model", "m", "--data", "d", "--augment"),
+    ]
+
+
+@trigger("missing-value")
+def missing_value(c):
+    return [
+        c.cli(TEXT, *TRAIN, "d.csv", "--epochs"),
+        c.cli(IMAGE, *TRAIN, "d.npz", "--image-size", "32"),
+    ]
+
+
+@trigger("not-a-positive-integer")
+def not_a_positive_integer(c):
+    return [
+        c.cli(TEXT, *TRAIN, "d.csv", "--epochs", "0"),
+        c.cli(TEXT, *TRAIN, "d.csv", "--sequence-length", "1.5"),
+        c.cli(IMAGE, *TRAIN, "d.npz", "--image-size", "32", "0"),
+    ]
+
+
+@trigger("not-a-fraction")
+def not_a_fraction(c):
+    return c.cli(TEXT, *TRAIN, "d.csv", "--test-fraction", "1")
+
+
+@trigger("bad-seed")
+def bad_seed(c):
+    return [
+        c.cli(TEXT, *TRAIN, "d.csv", "--seed", "-1"),
+        c.cli(IMAGE, *TRAIN, "d.npz", "--seed", str(2**32)),
+    ]
+
+
+@trigger("overwrite-and-resume")
+def overwrite_and_resume(c):
+    return [
+        c.cli(TEXT, *TRAIN, "d.csv", "--overwrite", "--resume"),
+        c.cli(TEXT, *TRAIN, "d.csv", "--resume", "--overwrite"),
+    ]
+
+
+@trigger("train-needs-data")
+def train_needs_data(c):
+    return [
+        c.cli(TEXT, "train", "--output", "run"),
+        c.cli(IMAGE, "train", "--output", "run"),
+    ]
+
+
+@trigger("output-is-a-file")
+def output_is_a_file(c):
+    write_csv("d.csv", reviews())
+    Path("run").write_text("a file")
+    return c.cli(TEXT, *TRAIN, "d.csv")
+
+
+@trigger("output-not-writable")
+def output_not_writable(c):
+    write_csv("d.csv", reviews())
+    Path("locked").mkdir()
+    c.deny("locked")
+    return c.cli(TEXT, "train", "--output", "locked/run", "--data", "d.csv")
+
+
+@trigger("output-not-empty")
+def output_not_empty(c):
+    write_csv("d.csv", reviews())
+    Path("run").mkdir()
+    Path("run/model.keras").write_text("an earlier run")
+    return [c.cli(TEXT, *TRAIN, "d.csv"), c.cli(IMAGE, *TRAIN, "d.npz")]
+
+
+@trigger("nothing-to-resume")
+def nothing_to_resume(c):
+    Path("run").mkdir()
+    Path("run/model.keras").write_text("a finished run")
+    return [
+        c.cli(TEXT, "train", "--output", "run", "--resume"),
+        c.cli(IMAGE, "train", "--output", "new", "--resume"),
+    ]
+
+
+@trigger("export-not-available")
+def export_not_available(c):
+    return [
+        c.cli(TEXT, "export", "--model", c.model("text"), "--output", "e"),
+        c.cli(IMAGE, "export", "--model", c.model("image"), "--output", "e"),
+    ]
+
+
+# Model files ----------------------------------------------------------------
+
+
+@trigger("model-missing")
+def model_missing(c):
+    return [
+        c.cli(TEXT, "predict", "--model", "none.keras", "a text"),
+        c.cli(IMAGE, "evaluate", "--model", "none.keras", "--data", "d.npz"),
+    ]
+
+
+@trigger("model-unreadable")
+def model_unreadable(c):
+    Path("random.keras").write_bytes(bytes(range(256)) * 4)
+    with zipfile.ZipFile("empty.keras", "w") as archive:
+        archive.writestr("metadata.json", "{}")
+    return [
+        c.cli(TEXT, "predict", "--model", "random.keras", "a text"),
+        c.cli(IMAGE, "predict", "--model", "empty.keras", "a.png"),
+    ]
+
+
+@trigger("model-of-another-application")
+def model_of_another_application(c):
+    return [
+        c.cli(TEXT, "predict", "--model", c.model("image"), "a text"),
+        c.cli(IMAGE, "predict", "--model", c.model("text"), "a.png"),
+    ]
+
+
+@trigger("model-not-loadable")
+def model_not_loadable(c):
+    return [
+        c.cli(
+            TEXT,
+            "predict",
+            "--model",
+            old_format_model(
+                "old.keras",
+                "TextClassifier",
+                "applications.text_classifier.model",
+            ),
+            "a text",
+            says="train it again",
+        ),
+        c.cli(
+            IMAGE,
+            "predict",
+            "--model",
+            old_format_model(
+                "old.keras",
+                "ImageClassifier",
+                "applications.image_classifier.model",
+            ),
+            "a.png",
+            says="train it again",
+        ),
+    ]
+
+
+# Data files: shared rules ---------------------------------------------------
+
+
+@trigger("no-training-examples")
+def no_training_examples(c):
+    write_csv("empty.csv", [])
+    np.savez("empty.npz", x_train=images(0), y_train=np.zeros(0, "int64"))
+    return [
+        c.cli(TEXT, *TRAIN, "empty.csv", says="empty.csv"),
+        c.cli(IMAGE, *TRAIN, "empty.npz", says="empty.npz"),
+    ]
+
+
+@trigger("no-test-examples")
+def no_test_examples(c):
+    write_csv("two.csv", [("good", "pos"), ("bad", "neg")])
+    np.savez("two.npz", x_train=images(2), y_train=np.arange(2))
+    return [
+        c.cli(TEXT, *TRAIN, "two.csv", says="two.csv"),
+        c.cli(IMAGE, *TRAIN, "two.npz", says="two.npz"),
+    ]
+
+
+@trigger("one-label")
+def one_label(c):
+    write_csv("one.csv", [("good", "pos")] * 10)
+    np.savez("one.npz", x_train=images(10), y_train=np.zeros(10, "int64"))
+    return [
+        c.cli(TEXT, *TRAIN, "one.csv", says="one.csv"),
+        c.cli(IMAGE, *TRAIN, "one.npz", says="one.npz"),
+    ]
+
+
+@trigger("unseen-test-label")
+def unseen_test_label(c):
+    write_csv("d.csv", reviews())
+    write_csv("unseen.csv", [("so so", "neutral"), ("good", "pos")])
+    np.savez(
+        "d.npz",
+        x_train=images(),
+        y_train=np.arange(12) % 2,
+        x_test=images(2),
+        y_test=np.array([0, 7]),
+    )
+    return [
+        c.cli(TEXT, *TRAIN, "d.csv", "--test-data", "unseen.csv"),
+        c.cli(IMAGE, *TRAIN, "d.npz", says="d.npz"),
+    ]
+
+
+@trigger("label-not-a-class-name")
+def label_not_a_class_name(c):
+    np.savez(
+        "stray.npz",
+        x_train=images(),
+        y_train=np.array(["cat"] * 12),
+        labels=np.array(["a", "b"]),
+    )
+    return c.cli(IMAGE, *TRAIN, "stray.npz", says="stray.npz")
+
+
+@trigger("label-not-a-model-class")
+def label_not_a_model_class(c):
+    write_csv("unseen.csv", [("so so", "neutral"), ("good", "pos")])
+    np.savez("zz.npz", x_train=images(), y_train=np.array(["zz"] * 12))
+    evaluate = ("evaluate", "--model")
+    return [
+        c.cli(TEXT, *evaluate, c.model("text"), "--data", "unseen.csv"),
+        c.cli(IMAGE, *evaluate, c.model("image"), "--data", "zz.npz"),
+    ]
+
+
+# Data files: text classifier ------------------------------------------------
+
+
+@trigger("text-data-missing")
+def text_data_missing(c):
+    return c.cli(TEXT, *TRAIN, "missing.csv", says="missing.csv")
+
+
+@trigger("text-data-unknown-format")
+def text_data_unknown_format(c):
+    Path("reviews.xlsx").write_bytes(b"PK\x03\x04")
+    return c.cli(TEXT, *TRAIN, "reviews.xlsx", says="reviews.xlsx")
+
+
+@trigger("text-data-unreadable")
+def text_data_unreadable(c):
+    write_csv("d.csv", reviews())
+    c.deny("d.csv")
+    return c.cli(TEXT, *TRAIN, "d.csv", says="d.csv")
+
+
+@trigger("text-not-utf8")
+def text_not_utf8(c):
+    Path("latin1.csv").write_bytes(b"text,label\ngood,pos\ncaf\xe9,neg\n")
+    with zipfile.ZipFile("r.zip", "w") as archive:
+        archive.writestr("train/pos/1.txt", "caf\xe9".encode("cp1252"))
+    message = c.cli(TEXT, *TRAIN, "latin1.csv", says="latin1.csv line 3")
+    return [message, c.cli(TEXT, *TRAIN, "r.zip", says="train/pos/1.txt")]
+
+
+@trigger("text-csv-columns")
+def text_csv_columns(c):
+    write_csv("columns.csv", reviews(), header="review,sentiment")
+    Path("headless.csv").write_text(
+        "A first review that is no header,pos\nA second one,neg\n"
+    )
+    return [
+        c.cli(TEXT, *TRAIN, "columns.csv", says="columns.csv"),
+        c.cli(TEXT, *TRAIN, "headless.csv", says="headless.csv"),
+    ]
+
+
+@trigger("text-csv-incomplete-row")
+def text_csv_incomplete_row(c):
+    Path("rows.csv").write_text("text,label\ngood,pos\nbad\n")
+    return c.cli(TEXT, *TRAIN, "rows.csv", says="rows.csv line 3")
+
+
+@trigger("text-no-layout")
+def text_no_layout(c):
+    Path("texts/reviews").mkdir(parents=True)
+    Path("texts/reviews/1.txt").write_text("a review without a label")
+    return c.cli(TEXT, *TRAIN, "texts", says="texts")
+
+
+@trigger("text-several-trees")
+def text_several_trees(c):
+    for root in ("a", "b"):
+        for label in ("pos", "neg"):
+            Path(f"two/{root}/train/{label}").mkdir(parents=True)
+            Path(f"two/{root}/train/{label}/1.txt").write_text("a text")
+    return c.cli(TEXT, *TRAIN, "two", says="two")
+
+
+@trigger("text-archive-unreadable")
+def text_archive_unreadable(c):
+    Path("bad.tar.gz").write_bytes(b"not an archive at all")
+    Path("bad.zip").write_bytes(b"not an archive either")
+    return [
+        c.cli(TEXT, *TRAIN, "bad.tar.gz", says="bad.tar.gz"),
+        c.cli(TEXT, *TRAIN, "bad.zip", says="bad.zip"),
+    ]
+
+
+@trigger("imdb-unavailable")
+def imdb_unavailable(c):
+    def offline(*args, **kwargs):  # what Keras raises without a network
+        raise Exception(
+            "URL fetch failure on https://ai.stanford.edu/~amaas/data/"
+            "sentiment/aclImdb_v1.tar.gz: None -- [Errno -3] Temporary "
+            "failure in name resolution"
+        )
+
+    c.monkeypatch.setattr(keras.utils, "get_file", offline)
+    return c.cli(TEXT, *TRAIN, "imdb")
+
+
+@trigger("text-nothing-to-evaluate")
+def text_nothing_to_evaluate(c):
+    write_csv("empty.csv", [])
+    evaluate = ("evaluate", "--model", c.model("text"), "--data")
+    return c.cli(TEXT, *evaluate, "empty.csv", says="empty.csv")
+
+
+# Data files: image classifier -----------------------------------------------
+
+
+@trigger("image-data-missing")
+def image_data_missing(c):
+    return c.cli(IMAGE, *TRAIN, "missing", says="missing")
+
+
+@trigger("image-data-unknown-format")
+def image_data_unknown_format(c):
+    Path("images.zip").write_bytes(b"PK\x03\x04")
+    return c.cli(IMAGE, *TRAIN, "images.zip", says="images.zip")
+
+
+@trigger("image-data-unreadable")
+def image_data_unreadable(c):
+    image_folder("pictures")
+    c.deny("pictures/train")
+    return c.cli(IMAGE, *TRAIN, "pictures", says="pictures")
+
+
+@trigger("keras-dataset-unavailable")
+def keras_dataset_unavailable(c):
+    def offline():  # what Keras raises without a network
+        raise Exception(
+            "URL fetch failure on https://storage.googleapis.com/tensorflow/"
+            "tf-keras-datasets/train-labels-idx1-ubyte.gz: None -- [Errno "
+            "-3] Temporary failure in name resolution"
+        )
+
+    c.monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
+    return c.cli(IMAGE, *TRAIN, "fashion_mnist", says="fashion_mnist")
+
+
+@trigger("image-unreadable")
+def image_unreadable(c):
+    image_folder("damaged")
+    Path("damaged/train/a/bad.png").write_text("not an image")
+    image_folder("cut")
+    whole = Path("cut/train/a/0.png").read_bytes()
+    Path("cut/train/a/0.png").write_bytes(whole[:60])
+    predict = ("predict", "--model", c.model("image"))
+    return [
+        c.cli(IMAGE, *TRAIN, "damaged", says="damaged/train/a/bad.png"),
+        c.cli(IMAGE, *TRAIN, "cut", says="cut/train/a/0.png"),
+        c.cli(IMAGE, *predict, "cut/train/a/0.png", says="cut/train/a/0.png"),
+    ]
+
+
+@trigger("image-folder-empty")
+def image_folder_empty(c):
+    Path("empty/train/a").mkdir(parents=True)
+    return c.cli(IMAGE, *TRAIN, "empty", says="empty")
+
+
+@trigger("npz-unreadable")
+def npz_unreadable(c):
+    Path("cut.npz").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    np.savez("objects.npz", x_train=np.array([None] * 4), y_train=np.ones(4))
+    Path("bytes.npz").write_bytes(b"not a zip file")
+    return [
+        c.cli(IMAGE, *TRAIN, "cut.npz", says="cut.npz"),
+        c.cli(IMAGE, *TRAIN, "objects.npz", says="objects.npz"),
+        c.cli(IMAGE, *TRAIN, "bytes.npz", says="bytes.npz"),
+    ]
+
+
+@trigger("npz-missing-arrays")
+def npz_missing_arrays(c):
+    np.savez("keys.npz", images=images(), labels=np.arange(12) % 2)
+    return c.cli(IMAGE, *TRAIN, "keys.npz", says="keys.npz")
+
+
+@trigger("npz-shapes-differ")
+def npz_shapes_differ(c):
+    np.savez("counts.npz", x_train=images(), y_train=np.arange(5))
+    np.savez("flat.npz", x_train=np.zeros((12, 64)), y_train=np.arange(12))
+    return [
+        c.cli(IMAGE, *TRAIN, "counts.npz", says="counts.npz"),
+        c.cli(IMAGE, *TRAIN, "flat.npz", says="flat.npz"),
+    ]
+
+
+@trigger("npz-channels-first")
+def npz_channels_first(c):
+    np.savez("first.npz", x_train=np.zeros((4, 3, 8, 8)), y_train=np.arange(4))
+    return c.cli(IMAGE, *TRAIN, "first.npz", says="first.npz")
+
+
+@trigger("npz-non-finite")
+def npz_non_finite(c):
+    x = images().astype("float32")
+    x[3, 5, 5] = np.nan
+    np.savez("nan.npz", x_train=x, y_train=np.arange(12) % 2)
+    return c.cli(IMAGE, *TRAIN, "nan.npz", says="nan.npz")
+
+
+@trigger("npz-repeated-class-names")
+def npz_repeated_class_names(c):
+    np.savez(
+        "names.npz",
+        x_train=images(),
+        y_train=np.arange(12) % 2,
+        labels=np.array(["a", "a"]),
+    )
+    return c.cli(IMAGE, *TRAIN, "names.npz", says="names.npz")
+
+
+@trigger("npz-labels-out-of-range")
+def npz_labels_out_of_range(c):
+    np.savez(
+        "range.npz",
+        x_train=images(),
+        y_train=np.arange(12) % 2 + 1,
+        labels=np.array(["a", "b"]),
+    )
+    return c.cli(IMAGE, *TRAIN, "range.npz", says="range.npz")
+
+
+@trigger("image-test-shape")
+def image_test_shape(c):
+    x = images()
+    np.savez("d.npz", x_train=x, y_train=np.arange(12) % 2)
+    np.savez("small.npz", x_train=x[:, :4, :4], y_train=np.arange(12) % 2)
+    np.savez(
+        "both.npz",
+        x_train=x,
+        y_train=np.arange(12) % 2,
+        x_test=x[:, :4, :4],
+        y_test=np.arange(12) % 2,
+    )
+    return [
+        c.cli(IMAGE, *TRAIN, "d.npz", "--test-data", "small.npz"),
+        c.cli(IMAGE, *TRAIN, "both.npz", says="both.npz"),
+    ]
+
+
+@trigger("image-evaluate-shape")
+def image_evaluate_shape(c):
+    np.savez("small.npz", x_train=images(size=4), y_train=np.arange(12) % 2)
+    evaluate = ("evaluate", "--model", c.model("image"), "--data")
+    return c.cli(IMAGE, *evaluate, "small.npz", says="small.npz")
+
+
+# Predict inputs -------------------------------------------------------------
+
+
+@trigger("no-inputs")
+def no_inputs(c):
+    return [
+        c.cli(TEXT, "predict", "--model", c.model("text")),
+        c.cli(IMAGE, "predict", "--model", c.model("image")),
+    ]
+
+
+@trigger("input-file-unreadable")
+def input_file_unreadable(c):
+    Path("latin1.txt").write_bytes(b"caf\xe9\n")
+    predict = ("predict", "--model", c.model("text"), "--input-file")
+    return [
+        c.cli(TEXT, *predict, "missing.txt", says="missing.txt"),
+        c.cli(TEXT, *predict, "latin1.txt", says="latin1.txt"),
+        c.cli(TEXT, *predict, ".", says="."),
+    ]
+
+
+@trigger("image-input-missing")
+def image_input_missing(c):
+    predict = ("predict", "--model", c.model("image"))
+    return c.cli(IMAGE, *predict, "missing.png", says="missing.png")
+
+
+@trigger("image-input-channels")
+def image_input_channels(c):
+    png = write_png("a.png")
+    return c.cli(IMAGE, "predict", "--model", c.model("image2"), png)
+
+
+# Layer arguments and inputs -------------------------------------------------
+
+
+@trigger("positive-integer")
+def positive_integer(c):
+    return [
+        layer_error(lambda: zoo.BahdanauAttention(units=0)),
+        layer_error(lambda: zoo.MultiHeadAttention(num_heads=2, key_dim=2.5)),
+        layer_error(lambda: zoo.MultiHeadAttention(2, 4, value_dim=0)),
+        layer_error(lambda: zoo.SpatialAttention(kernel_size=True)),
+    ]
+
+
+@trigger("positive-integer-or-none")
+def positive_integer_or_none(c):
+    return [
+        layer_error(lambda: zoo.LuongAttention(units=0)),
+        layer_error(lambda: zoo.MultiHeadAttention(2, 4, sliding_window=-1)),
+    ]
+
+
+@trigger("rate")
+def rate(c):
+    return [
+        layer_error(lambda: zoo.LuongAttention(dropout=1.0)),
+        layer_error(lambda: zoo.MultiHeadAttention(2, 4, dropout=-0.1)),
+    ]
+
+
+@trigger("choice")
+def choice(c):
+    return [
+        layer_error(lambda: zoo.LuongAttention(score_mode="cosine")),
+        layer_error(lambda: zoo.ChannelAttention(pooling="max")),
+        layer_error(lambda: zoo.CBAM(data_format="nhwc")),
+    ]
+
+
+@trigger("rank")
+def rank(c):
+    return [
+        layer_error(
+            lambda: zoo.LuongAttention()(zeros(2, 3, 4, 5), zeros(2, 3, 4))
+        ),
+        layer_error(lambda: zoo.SpatialAttention()(zeros(2, 3, 4))),
+        layer_error(lambda: zoo.AttentionPooling()(zeros(2, 3))),
+    ]
+
+
+@trigger("batch-mismatch")
+def batch_mismatch(c):
+    query, value = zeros(2, 3, 8), zeros(3, 3, 8)
+    return [
+        layer_error(lambda: zoo.LuongAttention()(query, value)),
+        layer_error(lambda: zoo.MultiHeadAttention(2, 4)(query, value)),
+    ]
+
+
+@trigger("key-value-length")
+def key_value_length(c):
+    query, value, key = zeros(2, 3, 8), zeros(2, 5, 8), zeros(2, 4, 8)
+    built = zoo.LuongAttention()
+    built(query, value)
+    return [
+        layer_error(lambda: zoo.LuongAttention()(query, value, key)),
+        layer_error(lambda: built(query, value, key)),
+        layer_error(lambda: zoo.MultiHeadAttention(2, 4)(query, value, key)),
+    ]
+
+
+@trigger("mask-shape")
+def mask_shape(c):
+    query, value = zeros(2, 3, 8), zeros(2, 5, 8)
+    mask = np.ones((2, 4), bool)
+    return [
+        layer_error(
+            lambda: zoo.LuongAttention()(query, value, value_mask=mask)
+        ),
+        layer_error(
+            lambda: zoo.TransformerEncoderBlock(16, 2)(value, padding_mask=mask)
+        ),
+    ]
+
+
+@trigger("positive-number")
+def positive_number(c):
+    return layer_error(lambda: zoo.CosineAttention(temperature=0))
+
+
+@trigger("temperature-below-minimum")
+def temperature_below_minimum(c):
+    return layer_error(
+        lambda: zoo.CosineAttention(temperature=0.01, min_temperature=0.1)
+    )
+
+
+@trigger("cosine-dimensions")
+def cosine_dimensions(c):
+    return layer_error(
+        lambda: zoo.CosineAttention()(zeros(2, 3, 4), zeros(2, 5, 6))
+    )
+
+
+@trigger("dot-dimensions")
+def dot_dimensions(c):
+    return layer_error(
+        lambda: zoo.LuongAttention()(zeros(2, 3, 4), zeros(2, 5, 6))
+    )
+
+
+@trigger("output-shape")
+def output_shape(c):
+    return layer_error(
+        lambda: zoo.MultiHeadAttention(2, 4, output_shape=(2, 3))
+    )
+
+
+@trigger("attention-axes")
+def attention_axes(c):
+    return layer_error(
+        lambda: zoo.MultiHeadAttention(2, 4, attention_axes=(1, 2))
+    )
+
+
+def _decoding_layer():
+    layer = zoo.MultiHeadAttention(2, 4)
+    layer(zeros(2, 1, 8), zeros(2, 1, 8))
+    return layer
+
+
+@trigger("cache-needs-equal-dims")
+def cache_needs_equal_dims(c):
+    layer = zoo.MultiHeadAttention(2, 4, value_dim=8)
+    return layer_error(lambda: layer.initial_cache(2, 5))
+
+
+@trigger("cache-shape")
+def cache_shape(c):
+    layer, step = _decoding_layer(), zeros(2, 1, 8)
+    cache = zeros(2, 2, 5, 3, 4)  # 3 heads, not 2
+    return layer_error(
+        lambda: layer(step, step, cache=cache, cache_update_index=0)
+    )
+
+
+@trigger("cache-index-missing")
+def cache_index_missing(c):
+    layer, step = _decoding_layer(), zeros(2, 1, 8)
+    return layer_error(
+        lambda: layer(step, step, cache=layer.initial_cache(2, 5))
+    )
+
+
+@trigger("cache-index-range")
+def cache_index_range(c):
+    layer, step = _decoding_layer(), zeros(2, 1, 8)
+    cache = layer.initial_cache(2, 5)
+    return [
+        layer_error(
+            lambda i=i: layer(step, step, cache=cache, cache_update_index=i)
+        )
+        for i in (5, -1)
+    ]
+
+
+@trigger("cross-attention-sliding-window")
+def cross_attention_sliding_window(c):
+    return layer_error(
+        lambda: zoo.CrossAttention(num_heads=2, key_dim=4, sliding_window=2)
+    )
+
+
+@trigger("cross-attention-needs-context")
+def cross_attention_needs_context(c):
+    layer = zoo.CrossAttention(num_heads=2, key_dim=4)
+    return layer_error(lambda: layer(zeros(2, 3, 8)))
+
+
+@trigger("cross-attention-context-or-cache")
+def cross_attention_context_or_cache(c):
+    layer = zoo.CrossAttention(num_heads=2, key_dim=4)
+    layer(zeros(2, 3, 8), zeros(2, 5, 8))
+    return layer_error(lambda: layer(zeros(2, 3, 8)))
+
+
+@trigger("cross-attention-cache-before-call")
+def cross_attention_cache_before_call(c):
+    layer = zoo.CrossAttention(num_heads=2, key_dim=4)
+    return layer_error(lambda: layer.compute_context_cache(zeros(2, 5, 8)))
+
+
+@trigger("too-many-heads")
+def too_many_heads(c):
+    block = zoo.TransformerEncoderBlock(16, num_heads=16)
+    return layer_error(lambda: block(zeros(2, 3, 8)))
+
+
+@trigger("block-not-built")
+def block_not_built(c):
+    block = zoo.TransformerDecoderBlock(16, 2)
+    return [
+        layer_error(lambda: block.initial_self_attention_cache(2, 5)),
+        layer_error(
+            lambda: block.compute_cross_attention_cache(zeros(2, 5, 8))
+        ),
+    ]
+
+
+def _decoder_block(encoder_sequence=None):
+    block = zoo.TransformerDecoderBlock(16, 2)
+    block(zeros(2, 3, 8), encoder_sequence)
+    return block
+
+
+@trigger("block-has-no-cross-attention")
+def block_has_no_cross_attention(c):
+    block = _decoder_block()
+    return layer_error(
+        lambda: block.compute_cross_attention_cache(zeros(2, 5, 8))
+    )
+
+
+@trigger("block-without-cross-attention")
+def block_without_cross_attention(c):
+    block = _decoder_block()
+    return layer_error(lambda: block(zeros(2, 3, 8), zeros(2, 5, 8)))
+
+
+@trigger("block-needs-encoder-sequence")
+def block_needs_encoder_sequence(c):
+    block = _decoder_block(zeros(2, 5, 8))
+    return layer_error(lambda: block(zeros(2, 3, 8)))
+
+
+@trigger("unknown-layer-name")
+def unknown_layer_name(c):
+    return layer_error(lambda: zoo.get("bogus"))
+
+
+@trigger("from-keras-not-a-layer")
+def from_keras_not_a_layer(c):
+    dense = keras.layers.Dense(2)
+    return layer_error(
+        lambda: zoo.MultiHeadAttention.from_keras(dense), error=TypeError
+    )
+
+
+@trigger("from-keras-not-built")
+def from_keras_not_built(c):
+    layer = keras.layers.MultiHeadAttention(2, 4)
+    return layer_error(lambda: zoo.MultiHeadAttention.from_keras(layer))
+
+
+@trigger("from-keras-unsupported")
+def from_keras_unsupported(c):
+    gated = keras.layers.MultiHeadAttention(2, 4, use_gate=True)
+    gated(zeros(2, 3, 8), zeros(2, 3, 8))
+    axes = keras.layers.MultiHeadAttention(2, 4, attention_axes=(1, 2))
+    axes(zeros(2, 3, 3, 8), zeros(2, 3, 3, 8))
+    return [
+        layer_error(lambda k=k: zoo.MultiHeadAttention.from_keras(k))
+        for k in (gated, axes)
+    ]
+
+
+@trigger("from-keras-output-shape")
+def from_keras_output_shape(c):
+    layer = keras.layers.MultiHeadAttention(2, 4, output_shape=(2, 4))
+    layer(zeros(2, 3, 8), zeros(2, 3, 8))
+    return layer_error(lambda: zoo.MultiHeadAttention.from_keras(layer))
+
+
+@trigger("from-keras-quantized")
+def from_keras_quantized(c):
+    inputs = keras.Input((3, 8))
+    layer = keras.layers.MultiHeadAttention(2, 4)
+    keras.Model(inputs, layer(inputs, inputs)).quantize("int8")
+    return layer_error(lambda: zoo.MultiHeadAttention.from_keras(layer))
+
+
+# The rows (after every trigger is registered) -------------------------------
+
+
+@pytest.mark.parametrize(
+    "row_id",
+    [
+        pytest.param(
+            row_id,
+            marks=pytest.mark.xfail(
+                raises=RuleBroken, strict=True, reason=KNOWN_DEFECTS[row_id]
+            ),
+        )
+        if row_id in KNOWN_DEFECTS
+        else row_id
+        for row_id in sorted(set(ROWS) | set(TRIGGERS))
+    ],
+)
+def test_row(row_id, models, tmp_path, monkeypatch, capsys):
+    assert row_id in ROWS, f"{row_id} has a trigger but no row"
+    assert row_id in TRIGGERS, f"{row_id} has a row but no trigger"
+    monkeypatch.chdir(tmp_path)
+    context = Context(capsys, monkeypatch, models)
+    try:
+        messages = TRIGGERS[row_id](context)
+    finally:
+        context.clean_up()
+    messages = [messages] if isinstance(messages, str) else messages
+    regex = pattern(ROWS[row_id])
+    for message in messages:
+        assert regex.fullmatch(message), (
+            f"{row_id}: the message\n  {message}\ndoes not match the row's\n"
+            f"  {ROWS[row_id]}"
+        )
+    if context.problems:
+        raise RuleBroken("; ".join(context.problems))
