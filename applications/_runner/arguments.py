@@ -299,11 +299,16 @@ def read_inputs(args):
             else:
                 with open(args.input_file, encoding="utf-8-sig") as file:
                     text = file.read()
-        except (OSError, UnicodeDecodeError) as error:
+        except OSError as error:
             raise UsageError(
                 f"--input-file {args.input_file} cannot be read "
-                f"({getattr(error, 'strerror', None) or error}); expected a "
-                "UTF-8 text file with one input per line, or '-'"
+                f"({error.strerror}); expected a UTF-8 text file with one "
+                "input per line, or '-'"
+            ) from error
+        except UnicodeDecodeError as error:
+            raise UsageError(
+                f"--input-file {args.input_file} is not UTF-8 (byte "
+                f"{error.start}); save it as UTF-8, one input per line"
             ) from error
         inputs += [line for line in text.splitlines() if line.strip()]
     if not inputs:

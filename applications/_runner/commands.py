@@ -62,15 +62,15 @@ def load_model(path, model_class=None):
     class_name = saved_class_name(path)
     if model_class is not None and class_name != model_class.__name__:
         raise UsageError(
-            f"--model {path} holds a {class_name}; expected a "
-            f"{model_class.__name__} written by its application's train"
+            f"--model {path} holds a model of class {class_name}; expected "
+            f"a {model_class.__name__} written by its application's train"
         )
     try:
         return keras.saving.load_model(path)
     except Exception as error:  # a damaged file, a missing class
         raise UsageError(
-            f"--model {path} could not be loaded as a Keras model "
-            f"({type(error).__name__}: {shortened(error)})"
+            f"--model {path} could not be loaded ({type(error).__name__}: "
+            f"{shortened(error, 60)}); train it again with this version"
         ) from error
 
 

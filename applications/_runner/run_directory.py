@@ -89,6 +89,10 @@ def check_output(output, resume=False, overwrite=False):
     parent = output if output.exists() else output.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(
+            f"--output {output}: {parent} is a file; choose a folder path"
+        )
     if not os.access(parent, os.W_OK | os.X_OK):
         raise UsageError(
             f"--output {output}: {parent} is not writable; choose a folder "

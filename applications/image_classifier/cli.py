@@ -3,10 +3,13 @@
 Keras and the model are imported inside the methods, when a command runs:
 `--help` and argument errors answer without loading them."""
 
+from pathlib import Path
+
 import numpy as np
 
 from applications._classifier_cli import ClassifierApplication
 from applications._runner.arguments import positive_int
+from applications._runner.errors import UsageError
 from applications.image_classifier import defaults
 
 
@@ -55,6 +58,11 @@ class ImageClassifierApplication(ClassifierApplication):
             )
 
     def load_options(self, args):
+        if args.image_size and not Path(args.data).is_dir():
+            raise UsageError(
+                f"--image-size resizes the images of a folder; --data "
+                f"{args.data} is not a folder (its images keep their size)"
+            )
         return {"image_size": args.image_size}
 
     def info(self, loaded):

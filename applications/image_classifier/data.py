@@ -131,8 +131,8 @@ def read_keras_dataset(name):
     except Exception as error:  # no network and not in the cache
         raise DataError(
             f"{name} could not be loaded from the Keras cache or "
-            f"downloaded ({type(error).__name__}: {error}); offline, put "
-            "its files in $KERAS_HOME/datasets/ first"
+            f"downloaded ({type(error).__name__}: {shortened(error, 50)}); "
+            "offline, put its files in $KERAS_HOME/datasets/ first"
         ) from error
     splits = {
         "train": (_with_channels(x_train), y_train.reshape(-1)),
@@ -268,8 +268,13 @@ def read_folder(path, image_size=None, channels=None, held_out=False):
             for file in _image_files(class_folder)
         ]
     if not files.get("train") and not (held_out and files.get("test")):
+        where = (
+            "test/<class>/ or train/<class>/"
+            if held_out
+            else ("train/<class>/")
+        )
         raise DataError(
-            f"{path} has no images in train/<class>/; expected {FOLDER_LAYOUT}"
+            f"{path} has no images in {where}; expected {FOLDER_LAYOUT}"
         )
     # The split that decides: training, or what evaluation reads.
     deciding = files.get("train") or files["test"]
@@ -322,6 +327,11 @@ def read_npz(path):
             continue
         x = _with_channels(x)
         y = _plain_labels(y.reshape(-1))
+        if x.dtype.kind not in "biuf":
+            raise DataError(
+                f"{path}: x_{split} holds {x.dtype} values; expected "
+                "numbers (pixels 0-255 or 0-1)"
+            )
         if x.ndim != 4 or len(x) != len(y):
             raise DataError(
                 f"{path}: x_{split} {x.shape} and y_{split} {y.shape} do "
@@ -377,9 +387,8 @@ def read_source(path, image_size=None, channels=None, held_out=False):
     path = Path(path)
     if not path.exists():
         raise DataError(
-            f"{path} does not exist; expected "
-            f"{', '.join(KERAS_DATASETS)}, a folder ({FOLDER_LAYOUT}) or an "
-            f".npz file with {NPZ_KEYS}"
+            f"{path} does not exist; expected {', '.join(KERAS_DATASETS)}, "
+            "an image folder train/<class>/ or an .npz file"
         )
     try:
         if path.is_dir():
@@ -387,23 +396,25 @@ def read_source(path, image_size=None, channels=None, held_out=False):
         if path.suffix.lower() == ".npz":
             return read_npz(path)
     except PermissionError as error:
-        raise DataError(f"{path} cannot be read ({error.strerror})") from error
+        raise DataError(
+            f"{path} cannot be read ({error.strerror}); check its permissions"
+        ) from error
     raise DataError(
-        f"{path} has an unknown format; expected "
-        f"{', '.join(KERAS_DATASETS)}, a folder ({FOLDER_LAYOUT}) or an "
-        ".npz file"
+        f"{path} has an unknown format; expected {', '.join(KERAS_DATASETS)}"
+        ", an image folder train/<class>/ or an .npz file"
     )
 
 
 # Loading ---------------------------------------------------------------------
 
 
-def _class_names(y, names):
+def _class_names(y, names, source):
     """Labels as strings: `names[y]` for integer labels with names."""
     if names is not None and y.dtype.kind in "iu":
         if len(y) and (y.min() < 0 or y.max() >= len(names)):
             raise DataError(
-                f"labels run from {y.min()} to {y.max()} but {len(names)} "
+                f"{source}: labels run from {y.min()} to {y.max()} but "
+                f"{len(names)} "
                 "class names were given; expected labels 0 to "
                 f"{len(names) - 1}"
             )
@@ -450,7 +461,7 @@ def load(
     source, names = read_source(path, image_size)
     converted = source["converted"]
     x_train, y_train = source["train"]
-    train = (x_train, _class_names(y_train, names))
+    train = (x_train, _class_names(y_train, names, path))
     test = None
     if test_data is not None:
         held, held_names = read_source(
@@ -459,11 +470,11 @@ def load(
             channels=x_train.shape[-1],
         )
         x_test, y_test = held["test"] or held["train"]
-        test = (x_test, _class_names(y_test, held_names or names))
+        test = (x_test, _class_names(y_test, held_names or names, test_data))
         converted += held["converted"]
     elif source["test"] is not None:
         x_test, y_test = source["test"]
-        test = (x_test, _class_names(y_test, names))
+        test = (x_test, _class_names(y_test, names, path))
     if test is not None and test[0].shape[1:] != x_train.shape[1:]:
         raise DataError(
             f"{test_data or path} holds test images of shape "
@@ -499,4 +510,5 @@ def load_test(path, image_shape, max_examples=None, seed=1337):
             "trained on"
         )
     order = np.random.default_rng(seed).permutation(len(y))[:max_examples]
-    return x[order], [str(label) for label in _class_names(y, names)[order]]
+    names = _class_names(y, names, path)
+    return x[order], [str(label) for label in names[order]]

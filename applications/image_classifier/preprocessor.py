@@ -58,10 +58,16 @@ class ImageClassifierPreprocessor:
         if color_mode is None:
             raise DataError(
                 f"the model takes {channels}-channel images, which cannot "
-                "be read from image files; give arrays (an .npz file)"
+                "be read from image files; give it arrays in Python "
+                "(model.predict)"
             )
         images = []
         for path in x:
+            if Path(path).is_dir():
+                raise DataError(
+                    f"{path} is a folder; expected image files (PNG, JPEG, "
+                    "BMP or GIF)"
+                )
             if not Path(path).is_file():
                 raise DataError(
                     f"{path} does not exist; expected image files (PNG, "
