@@ -5,7 +5,7 @@ import importlib
 
 
 def lazy_exports(package, exports, submodules=()):
-    """Returns `(__getattr__, __all__)` for the package `package`.
+    """Returns `(__getattr__, __dir__, __all__)` for the package `package`.
 
     Args:
         package: the package's `__name__`.
@@ -22,4 +22,9 @@ def lazy_exports(package, exports, submodules=()):
             return getattr(module, name)
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
-    return __getattr__, sorted([*exports, *submodules])
+    names = sorted([*exports, *submodules])
+
+    def __dir__():
+        return names
+
+    return __getattr__, __dir__, names

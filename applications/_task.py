@@ -67,9 +67,8 @@ class Task(keras.Model):
     small head stays in float, so the task's config still describes it.
     """
 
-    # The classes of the parts, as KerasHub's tasks name them; a task's
-    # module imports its preprocessor's, which registers it for loading.
-    backbone_cls = None
+    # The preprocessor's class, as KerasHub's tasks name it; a task's
+    # module imports it, which registers it for loading.
     preprocessor_cls = None
 
     def __init__(self, *args, backbone, preprocessor, **kwargs):

@@ -29,6 +29,8 @@ import pytest
 from PIL import Image
 
 import attention_zoo.layers as zoo
+from applications._runner import Application
+from applications._runner import TrainingData
 from applications._runner import main
 from applications.image_classifier import data as image_data
 from applications.image_classifier import recipe as image_recipe
@@ -192,6 +194,26 @@ def old_format_model(name, class_name, module):
 
 
 # Running the command line ---------------------------------------------------
+
+
+class Diverging(Application):
+    """A model whose first step gives an infinite loss."""
+
+    name = "diverging"
+
+    def load_data(self, args):
+        x = np.ones((16, 2), "float32")
+        return TrainingData((x, x[:, :1]), None, (x, x[:, :1]), {})
+
+    def build_model(self, args, data):
+        model = keras.Sequential(
+            [
+                keras.Input((2,)),
+                keras.layers.Lambda(lambda x: x * np.float32(np.inf)),
+            ]
+        )
+        model.compile("sgd", "mse")
+        return model
 
 
 class Context:
@@ -394,6 +416,18 @@ def nothing_to_resume(c):
         c.cli(TEXT, "train", "--output", "run", "--resume"),
         c.cli(IMAGE, "train", "--output", "new", "--resume"),
     ]
+
+
+@trigger("training-diverged")
+def training_diverged(c):
+    argv = ("train", "--data", "-", "--output", "run", "--quiet")
+    return c.cli(Diverging(), *argv)
+
+
+@trigger("unknown-backend")
+def unknown_backend(c):
+    c.monkeypatch.setenv("KERAS_BACKEND", "numpy")
+    return c.cli(TEXT, "predict", "--model", "m.keras", "text")
 
 
 @trigger("export-not-available")

@@ -88,9 +88,10 @@ def _setup(args):
 
 def _training_set(model, data, args):
     """What `fit` takes: in-memory `(x, y)` preprocessed and batched in
-    an order that depends on the seed and the epoch alone."""
+    an order that depends on the seed and the epoch alone (an
+    application's Dataset or PyDataset is passed as it is)."""
     if not isinstance(data.train, tuple):
-        return data.train  # a Dataset or PyDataset of the application's
+        return data.train
     x, y = data.train
     preprocess = getattr(model, "preprocess", None)
     if preprocess is not None:
@@ -107,18 +108,52 @@ def _monitored(app, data):
 
 def _interrupted(app, args, work):
     """`Interrupted`, saying how to continue a run stopped by Ctrl-C."""
-    finished = epochs_done(work / "history.csv")
-    if (work / "backup").is_dir() and finished:
+    if (work / "backup").is_dir():
         return Interrupted(
-            f"interrupted after epoch {finished}; continue with: python -m "
-            f"applications.{app.name} train --output {args.output} --resume"
+            f"interrupted after epoch {epochs_done(work / 'history.csv')}; "
+            f"continue with: python -m applications.{app.name} train "
+            f"--output {args.output} --resume"
         )
-    if not args.resume:
-        shutil.rmtree(work, ignore_errors=True)
-        run_directory.remove_if_empty(args.output)
+    _give_up(args, work)
     return Interrupted(
         "interrupted before the first epoch ended: nothing to resume; run "
         "the same command again to start over"
+    )
+
+
+def _give_up(args, work):
+    """Removes a new run's work folder (and `--output`, if left empty)."""
+    if not args.resume:
+        shutil.rmtree(work, ignore_errors=True)
+        run_directory.remove_if_empty(args.output)
+
+
+def _epochs_left(args, work):
+    """`--epochs`, or on `--resume` of a run that early stopping ended
+    (killed before it published), the epochs it trained."""
+    state = zoo_callbacks.TrainingState.last_state(work / "state")
+    if args.resume and state is not None and state["stop_training"]:
+        return min(args.epochs, state["epoch"] + 1)
+    return args.epochs
+
+
+def _check_diverged(history, args, work):
+    """After `TerminateOnNaN`: an error if no epoch had a finite loss,
+    else a warning (early stopping restored the best epoch's weights)."""
+    losses = history.history.get("loss", [])
+    if not losses or np.isfinite(losses[-1]):
+        return
+    epoch = epochs_done(work / "history.csv") or len(losses)
+    if not np.isfinite(losses).any():
+        _give_up(args, work)
+        raise UsageError(
+            f"training diverged: the loss became {losses[-1]} in epoch "
+            f"{epoch}; try a smaller learning rate or --precision float32"
+        )
+    print(
+        f"warning: training diverged in epoch {epoch} (loss {losses[-1]}); "
+        "the best epoch's weights are kept",
+        file=sys.stderr,
     )
 
 
@@ -135,23 +170,24 @@ def train(app, args):
     args.batch_size = args.batch_size or app.default_batch_size
     # Progress and messages to stderr; stdout holds the JSON result only.
     with contextlib.redirect_stdout(sys.stderr):
-        test_metrics = _train(app, args, work, output)
-    if test_metrics is None:
-        raise _interrupted(app, args, work)
+        _setup(args)
+        set_precision(args.precision)
+        data = app.load_data(args)
+        model = app.build_model(args, data)
+        # Everything above only read; from here on the run writes, in
+        # `work`, and Ctrl-C leaves it resumable.
+        try:
+            test_metrics = _train(app, args, work, output, data, model)
+        except KeyboardInterrupt:
+            raise _interrupted(app, args, work) from None
     print(json.dumps(test_metrics))
     return 0
 
 
-def _train(app, args, work, output):
-    """Trains, tests and publishes; the test metrics, or `None` when
-    Ctrl-C stopped the training (the run stays resumable)."""
-    _setup(args)
-    set_precision(args.precision)
-    data = app.load_data(args)
-    model = app.build_model(args, data)
+def _train(app, args, work, output, data, model):
+    """Trains, tests and publishes; returns the test metrics."""
     training_set = _training_set(model, data, args)
-
-    # Everything above only read; from here on the run writes, in `work`.
+    ordered = isinstance(training_set, EpochShuffled)
     run_directory.start(work, args)
     monitor, mode = _monitored(app, data)
     callbacks = zoo_callbacks.standard(
@@ -161,23 +197,24 @@ def _train(app, args, work, output):
         patience=args.patience,
         extra=app.callbacks(args, data, model),
         seed=args.seed,
-        data=training_set,
+        data=training_set if ordered else None,
+        keep_backup=True,  # deleted once the results are published
     )
     if not args.quiet:
         callbacks.append(zoo_callbacks.BriefProgress(monitor))
     started = time.perf_counter()
-    try:
-        with CtrlC() as ctrl_c:
-            model.fit(
-                training_set,
-                epochs=args.epochs,
-                validation_data=data.validation,
-                callbacks=[*callbacks, ctrl_c],
-                shuffle=False,  # EpochShuffled orders the examples
-                verbose=0,
-            )
-    except KeyboardInterrupt:
-        return None
+    with CtrlC() as ctrl_c:
+        history = model.fit(
+            training_set,
+            epochs=_epochs_left(args, work),
+            validation_data=data.validation,
+            callbacks=[*callbacks, ctrl_c],
+            shuffle=not ordered,  # EpochShuffled orders the examples
+            verbose=0,
+        )
+    if ctrl_c.pressed:
+        raise KeyboardInterrupt
+    _check_diverged(history, args, work)
     train_seconds = time.perf_counter() - started
     stopping = next(
         c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping)

@@ -14,7 +14,10 @@ class CtrlC(keras.callbacks.Callback):
     be when the signal arrives; during JAX's `fit` that was at times code
     whose exceptions are ignored, and the run went on to the end. Inside
     the `with` block, Ctrl-C only sets a flag, and the callback raises at
-    the end of the current step; a second Ctrl-C raises at once.
+    the end of the current step; a second Ctrl-C raises at once. At the
+    end of the last epoch (or of one where training stops) it lets `fit`
+    finish, so that the end-of-training callbacks run; the caller checks
+    `pressed` afterwards.
     """
 
     def __init__(self):
@@ -42,5 +45,9 @@ class CtrlC(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
     on_train_batch_end = _stop_if_pressed
-    on_epoch_end = _stop_if_pressed
     on_test_batch_end = _stop_if_pressed
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.model.stop_training or epoch + 1 == self.params["epochs"]:
+            return  # fit ends here anyway
+        self._stop_if_pressed()

@@ -15,10 +15,14 @@ import os
 import sys
 import tempfile
 
+from applications._runner.arguments import backend_name
 from applications._runner.arguments import make_parser
 from applications._runner.errors import Interrupted
 from applications._runner.errors import UsageError
 from applications.errors import DataError
+
+# The backends the applications are tested on (Keras has more).
+BACKENDS = ("tensorflow", "jax", "torch")
 
 
 def _one_line(error):
@@ -64,11 +68,21 @@ def _load(app, verbose):
     return commands
 
 
+def _check_backend():
+    name = backend_name()
+    if name not in BACKENDS:
+        raise UsageError(
+            f"KERAS_BACKEND={name}: the applications run on "
+            f"{', '.join(BACKENDS)}; set it to one of them"
+        )
+
+
 def main(app, argv=None):
     """Runs the command line of `app`; returns the exit status."""
     stderr = sys.stderr  # errors print here even with --quiet
     try:
         args = make_parser(app).parse_args(argv)
+        _check_backend()
         commands = _load(app, args.verbose)
         quiet = args.quiet and not args.verbose
         with (

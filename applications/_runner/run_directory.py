@@ -83,7 +83,8 @@ def check_output(output, resume=False, overwrite=False):
         if not (work / "backup").is_dir() or not (work / RUN_FILE).is_file():
             raise UsageError(
                 f"--resume: {output} holds no stopped run to continue "
-                f"(no {work / 'backup'}); start a new run without --resume"
+                "(no backup of a finished epoch); start the run again "
+                "without --resume"
             )
         return work
     parent = output if output.exists() else output.parent
@@ -98,7 +99,12 @@ def check_output(output, resume=False, overwrite=False):
             f"--output {output}: {parent} is not writable; choose a folder "
             "you can write to"
         )
-    if output.is_dir() and any(output.iterdir()) and not overwrite:
+    # A run killed before its first backup left only `.partial/`.
+    unfinished = {WORK_DIR} if not (work / "backup").exists() else set()
+    names = (
+        {path.name for path in output.iterdir()} if output.is_dir() else set()
+    )
+    if names - unfinished and not overwrite:
         raise UsageError(
             f"--output {output} is not empty (an earlier run?); choose a new "
             "folder, or add --overwrite to replace it or --resume to "

@@ -3,14 +3,15 @@
 loaders and recipe. Command line: `python -m applications.image_classifier`
 (`cli.py`).
 
-Its names load on first use (PEP 562): `python -m applications.image_classifier
---help` then answers without loading Keras. Import `ImageClassifier` (or `data`,
-`recipe`) before `keras.saving.load_model` reads a saved one: the import
-registers the class."""
+Its names load on first use (PEP 562), so that `python -m
+applications.image_classifier --help` answers without loading Keras. Import
+`ImageClassifier` (or `recipe`) before `keras.saving.load_model` reads a saved
+one: that import registers the classes; `import applications.image_classifier`
+alone does not."""
 
 from applications._lazy import lazy_exports
 
-__getattr__, __all__ = lazy_exports(
+__getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "ATTENTIONS": "defaults",

@@ -209,7 +209,6 @@ class ImageClassifier(Classifier):
     (2, 2)
     """
 
-    backbone_cls = ImageClassifierBackbone
     preprocessor_cls = ImageClassifierPreprocessor
     learning_rate = 3e-3
     weight_decay = 0.05

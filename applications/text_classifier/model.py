@@ -194,7 +194,6 @@ class TextClassifier(Classifier):
     (1, 2)
     """
 
-    backbone_cls = TextClassifierBackbone
     preprocessor_cls = TextClassifierPreprocessor
     learning_rate = 2e-3
     weight_decay = 0.01

@@ -53,6 +53,7 @@ def standard(
     tensorboard=None,
     seed=None,
     data=None,
+    keep_backup=False,
 ):
     """Returns the standard callback list for `model.fit`.
 
@@ -85,6 +86,9 @@ def standard(
             `tensorboard` package).
         seed: the seed of `EpochSeeds`, or `None` to leave it out.
         data: the `EpochShuffled` training set `EpochSeeds` orders.
+        keep_backup: keep the backup when `fit` ends (the caller deletes
+            it once the run's results are saved), so that a run killed
+            after training resumes without training again.
     """
     os.makedirs(output_dir, exist_ok=True)
     if mode == "auto" and any(
@@ -121,7 +125,12 @@ def standard(
             checkpoint=checkpoint,
             history_csv=history_csv,
         ),
-        keras.callbacks.BackupAndRestore(os.path.join(output_dir, "backup")),
+        keras.callbacks.BackupAndRestore(
+            os.path.join(output_dir, "backup"),
+            # The previous backup too: a kill while one is written.
+            double_checkpoint=True,
+            delete_checkpoint=not keep_backup,
+        ),
     ]
     if tensorboard and not tensorboard_available():
         _warn_tensorboard_missing()

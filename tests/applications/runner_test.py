@@ -7,10 +7,12 @@ import json
 
 import keras
 import numpy as np
+import pytest
 
 from applications._runner import Application
 from applications._runner import TrainingData
 from applications._runner import main
+from applications._runner.run_directory import WORK_DIR
 
 
 class Sums(keras.utils.PyDataset):
@@ -86,7 +88,10 @@ def test_a_model_of_another_class_is_refused_in_one_line(tmp_path, capsys):
     argv = ["predict", "--model", str(tmp_path / "other.keras"), "1,2,3,4"]
     assert main(TextOnly(), argv) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: --model") and "holds a Sequential" in err
+    assert (
+        err.startswith("error: --model")
+        and "holds a model of class Sequential" in err
+    )
     assert len(err) < 200 and len(err.splitlines()) == 1
 
 
@@ -113,3 +118,74 @@ def test_a_regression_task_trains_from_a_pydataset(tmp_path, capsys):
     assert main(app, argv) == 0
     scaled = json.loads(capsys.readouterr().out)
     assert scaled["sum"] == np.float32(2 * plain["sum"])  # the flag arrived
+
+
+class Diverging(SumApplication):
+    """A model whose first step gives an infinite loss."""
+
+    def build_model(self, args, data):
+        model = keras.Sequential(
+            [
+                keras.Input((4,)),
+                keras.layers.Dense(1, kernel_initializer="ones"),
+                keras.layers.Lambda(lambda x: x * np.float32(np.inf)),
+            ]
+        )
+        model.compile("adam", "mse")
+        return model
+
+
+def test_a_run_that_diverges_at_once_ends_in_one_line(tmp_path, capsys):
+    output = tmp_path / "run"
+    argv = ["train", "--data", "unused", "--output", str(output), "--quiet"]
+    assert main(Diverging(), argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: training diverged") and "epoch 1" in err
+    assert not output.exists()  # nothing left behind
+
+
+def test_ctrl_c_after_training_keeps_the_run_resumable(
+    tmp_path, capsys, monkeypatch
+):
+    """Ctrl-C while the trained model is tested: the backup is kept, and
+    --resume tests and publishes it without training again."""
+    output = tmp_path / "run"
+    argv = ["train", "--data", "unused", "--output", str(output), "--quiet"]
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SumApplication, "evaluate", interrupted)
+    assert main(SumApplication(), argv) == 130
+    assert capsys.readouterr().err.strip().endswith("--resume")
+    monkeypatch.undo()
+    Recorder.epochs.clear()
+    resume = ["train", "--output", str(output), "--resume", "--quiet"]
+    assert main(SumApplication(), resume) == 0, capsys.readouterr().err
+    assert Recorder.epochs == []  # no epoch trained again
+    metrics = json.loads((output / "metrics.json").read_text())
+    assert metrics["epochs"] == 2 and not (output / WORK_DIR).exists()
+
+
+def test_a_run_killed_before_its_first_backup_can_start_again(tmp_path, capsys):
+    output = tmp_path / "run"
+    (output / WORK_DIR).mkdir(parents=True)
+    (output / WORK_DIR / "run.json").write_text("{}")  # what a kill leaves
+    resume = ["train", "--output", str(output), "--resume"]
+    assert main(SumApplication(), resume) == 2
+    assert "start the run again without --resume" in capsys.readouterr().err
+    argv = ["train", "--data", "unused", "--output", str(output), "--quiet"]
+    assert main(SumApplication(), argv) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("backend", ["nope", "numpy"])
+def test_an_unknown_backend_is_refused_in_one_line(
+    backend, monkeypatch, capsys
+):
+    monkeypatch.setenv("KERAS_BACKEND", backend)
+    assert main(SumApplication(), ["predict", "--model", "m", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"error: KERAS_BACKEND={backend}: the applications run on "
+        "tensorflow, jax, torch; set it to one of them"
+    )

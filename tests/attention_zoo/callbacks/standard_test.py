@@ -78,10 +78,14 @@ def test_resumed_run_ends_like_an_uninterrupted_run(tmp_path):
     assert not os.path.exists(os.path.join(run, "backup"))  # run finished
 
 
-def train_with_dropout(output_dir, interrupt_at=None):
+def train_with_dropout(
+    output_dir, interrupt_at=None, before_backup=False, keep_backup=False
+):
     """A run whose early stopping fires after epoch `interrupt_at`:
     dropout, shuffled batches and a validation loss that falls, then rises
-    (a third of the validation labels are flipped training labels)."""
+    (a third of the validation labels are flipped training labels). With
+    `before_backup`, the interruption comes after the training state of
+    that epoch is saved, before its backup is."""
     keras.utils.set_random_seed(0)
     tokens = keras.Input((5,), dtype="int32")
     x = keras.layers.Embedding(20, 8)(tokens)
@@ -101,13 +105,24 @@ def train_with_dropout(output_dir, interrupt_at=None):
     )
     flipped = train_data.y[:16] ^ (np.arange(16) % 3 == 0)
     validation = (train_data.x[:16], flipped)
-    bundle = callbacks.standard(output_dir, patience=3, seed=3, data=train_data)
+    bundle = callbacks.standard(
+        output_dir,
+        patience=3,
+        seed=3,
+        data=train_data,
+        keep_backup=keep_backup,
+    )
     if interrupt_at is not None:
-        bundle.append(Interrupt(interrupt_at))
+        backup = kinds_of(bundle).index("BackupAndRestore")
+        at = backup if before_backup else len(bundle)
+        bundle.insert(at, Interrupt(interrupt_at))
+    # A run that early stopping ended is not trained further.
+    state = callbacks.TrainingState.last_state(output_dir / "state")
+    stopped = state is not None and state["stop_training"]
     history = model.fit(
         train_data,
         validation_data=validation,
-        epochs=30,
+        epochs=state["epoch"] + 1 if stopped else 30,
         shuffle=False,  # EpochShuffled orders the examples
         callbacks=bundle,
         verbose=0,
@@ -116,12 +131,22 @@ def train_with_dropout(output_dir, interrupt_at=None):
     return model, history, stopping
 
 
-def test_resumed_run_stops_where_the_uninterrupted_run_stops(tmp_path):
+@pytest.mark.parametrize(
+    "when", ["after the backup", "before the backup", "after training"]
+)
+def test_resumed_run_stops_where_the_uninterrupted_run_stops(tmp_path, when):
     reference, history, stopping = train_with_dropout(tmp_path / "whole")
     assert 3 < len(history.history["loss"]) < 30  # early stopping fired
     run = tmp_path / "killed"
     with pytest.raises(KeyboardInterrupt):
-        train_with_dropout(run, interrupt_at=1)
+        train_with_dropout(
+            run,
+            interrupt_at=stopping.stopped_epoch
+            if when == "after training"
+            else 1,
+            before_backup=when == "before the backup",
+            keep_backup=when == "after training",
+        )
     resumed, _, resumed_stopping = train_with_dropout(run)
     assert resumed_stopping.stopped_epoch == stopping.stopped_epoch
     assert resumed_stopping.best_epoch == stopping.best_epoch
@@ -136,6 +161,22 @@ def test_resumed_run_stops_where_the_uninterrupted_run_stops(tmp_path):
     assert [row.split(",")[0] for row in rows] == [
         str(epoch) for epoch in range(stopping.stopped_epoch + 1)
     ]
+
+
+def test_a_metric_that_is_not_logged_only_warns(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.warns(UserWarning, match="val_loss"):
+        model.fit(
+            np.ones((8, 3)),
+            np.ones((8, 1)),
+            epochs=2,
+            callbacks=callbacks.standard(tmp_path),  # watches val_loss
+            verbose=0,
+        )
+    state = callbacks.TrainingState.last_state(tmp_path / "state")
+    assert state["epoch"] == 1 and state["early_stopping"]["best"] is None
 
 
 def test_epoch_shuffled_order_depends_on_the_epoch_alone():
