@@ -52,16 +52,12 @@ def held_stderr():
 def _load(app, verbose):
     """Imports the runner's commands and the application's model (Keras,
     the backend, KerasHub): quietly unless `verbose`."""
-    if verbose:
-        from applications._runner import commands
-
-        app.model_class  # noqa: B018 (imports the model's module)
-        return commands
-    # Before TensorFlow is imported: its logging below fatal errors off
-    # (set, not defaulted: importing TensorFlow exports its own level 1,
-    # which a parent process passes on).
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    with held_stderr():
+    if not verbose:
+        # Before TensorFlow is imported: its logging below fatal errors
+        # off (set, not defaulted: importing TensorFlow exports its own
+        # level 1, which a parent process passes on).
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    with contextlib.nullcontext() if verbose else held_stderr():
         from applications._runner import commands
 
         app.model_class  # noqa: B018 (imports the model's module)

@@ -11,8 +11,10 @@ import pytest
 
 from applications._runner import Application
 from applications._runner import TrainingData
+from applications._runner import arguments
 from applications._runner import main
 from applications._runner.run_directory import WORK_DIR
+from attention_zoo.recipes import PRECISIONS
 
 
 class Sums(keras.utils.PyDataset):
@@ -189,3 +191,8 @@ def test_an_unknown_backend_is_refused_in_one_line(
         f"error: KERAS_BACKEND={backend}: the applications run on "
         "tensorflow, jax, torch; set it to one of them"
     )
+
+
+def test_the_parser_offers_every_dtype_policy_of_the_recipes():
+    # Written out in `arguments` so that parsing needs no Keras.
+    assert arguments.PRECISIONS == PRECISIONS
