@@ -122,22 +122,26 @@ class Task(keras.Model):
             return x
         return self.preprocessor(x)
 
+    def preprocess_pairs(self, x, y=None):
+        """`(x, y)` as the backbone and the loss take them, of raw
+        examples: here the inputs are mapped and `y` stays (a
+        sequence-to-sequence task maps both)."""
+        return self.preprocess(x), y
+
     def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
         if isinstance(validation_data, (tuple, list)):
             validation_data = (
-                self.preprocess(validation_data[0]),
-                *validation_data[1:],
+                *self.preprocess_pairs(*validation_data[:2]),
+                *validation_data[2:],
             )
+        x, y = self.preprocess_pairs(x, y)
         return super().fit(
-            self.preprocess(x),
-            y,
-            *args,
-            validation_data=validation_data,
-            **kwargs,
+            x, y, *args, validation_data=validation_data, **kwargs
         )
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        return super().evaluate(self.preprocess(x), y, *args, **kwargs)
+        x, y = self.preprocess_pairs(x, y)
+        return super().evaluate(x, y, *args, **kwargs)
 
     def predict(self, x, *args, **kwargs):
         return super().predict(self.preprocess(x), *args, **kwargs)

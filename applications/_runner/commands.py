@@ -93,9 +93,9 @@ def _training_set(model, data, args):
     if not isinstance(data.train, tuple):
         return data.train
     x, y = data.train
-    preprocess = getattr(model, "preprocess", None)
-    if preprocess is not None:
-        x = preprocess(x)
+    preprocess_pairs = getattr(model, "preprocess_pairs", None)
+    if preprocess_pairs is not None:
+        x, y = preprocess_pairs(x, y)
     return EpochShuffled(x, np.asarray(y), args.batch_size, seed=args.seed)
 
 
