@@ -105,9 +105,9 @@ def _train_parser(commands, app):
         "--test-fraction",
         metavar="F",
         type=fraction,
-        default=0.2,
+        default=app.default_test_fraction,
         help="share held out for testing when the data has no test split "
-        "and no --test-data is given (default 0.2)",
+        f"and no --test-data is given (default {app.default_test_fraction:g})",
     )
     train.add_argument(
         "--attention",

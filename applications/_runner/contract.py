@@ -42,7 +42,8 @@ class Application:
             `--model` file recording another class is refused unloaded.
         attention_choices: the values of `--attention`; its default
             `default_attention`.
-        default_epochs, default_batch_size: defaults of those flags.
+        default_epochs, default_batch_size, default_test_fraction:
+            defaults of those flags.
         monitor, monitor_mode: the metric that picks the best epoch and
             stops training early (`"val_loss"`, `"min"`; a translator
             would say `"val_bleu"`, `"max"`).
@@ -56,6 +57,7 @@ class Application:
     default_attention = None
     default_epochs = 5
     default_batch_size = 32
+    default_test_fraction = 0.2
     monitor = "val_loss"
     monitor_mode = "min"
     data_help = "the data"

@@ -89,7 +89,11 @@ class Seq2SeqPreprocessor:
     """
 
     def __init__(
-        self, source_proto, target_proto=None, source_length=48, target_length=48
+        self,
+        source_proto,
+        target_proto=None,
+        source_length=48,
+        target_length=48,
     ):
         self.source_proto = _as_bytes(source_proto)
         self.target_proto = (
@@ -144,7 +148,9 @@ class Seq2SeqPreprocessor:
     def encode_targets(self, texts):
         """`(decoder_ids, labels)`, each `(n, target_length)` int32: the
         decoder reads `START, pieces` and predicts `pieces, END`."""
-        pieces = [p[: self.target_length - 1] for p in self.target_pieces(texts)]
+        pieces = [
+            p[: self.target_length - 1] for p in self.target_pieces(texts)
+        ]
         inputs = _padded([[START] + p for p in pieces], self.target_length)
         labels = _padded([p + [END] for p in pieces], self.target_length)
         return inputs, labels
@@ -198,9 +204,7 @@ class Seq2SeqPreprocessor:
         """The target sentences of generated ids `(n, length)`: each row
         up to its first `END`."""
         rows = self.generated_pieces(ids)
-        texts = self.target_tokenizer.detokenize(
-            [row or [PAD] for row in rows]
-        )
+        texts = self.target_tokenizer.detokenize([row or [PAD] for row in rows])
         return [_text(text) if row else "" for text, row in zip(texts, rows)]
 
     def source_tokens(self, text):

@@ -108,9 +108,9 @@ class BeamSearch(keras_hub.samplers.Sampler):
 
             def follow(x):  # each new beam takes its parent's state
                 x = split(x)
-                rows = ops.reshape(parent, ops.shape(parent) + (1,) * (
-                    len(ops.shape(x)) - 2
-                ))
+                rows = ops.reshape(
+                    parent, ops.shape(parent) + (1,) * (len(ops.shape(x)) - 2)
+                )
                 return merge(ops.take_along_axis(x, rows, axis=1))
 
             prompt = follow(prompt)
@@ -188,4 +188,3 @@ def make_sampler(
     return keras_hub.samplers.TopPSampler(
         p=float(top_p), seed=seed, temperature=temperature
     )
-

@@ -79,8 +79,11 @@ class Seq2Seq(Task):
 
     def preprocess_pairs(self, x, y=None):
         """`(inputs, labels)` of sentence pairs (`preprocessor.pack`);
-        packed ids pass unchanged."""
-        if self.preprocessor is None or isinstance(x, dict):
+        anything else (packed ids, a data set) passes unchanged."""
+        sentences = isinstance(x, (list, tuple)) and isinstance(
+            next(iter(x), None), str
+        )
+        if self.preprocessor is None or not sentences:
             return x, y
         return self.preprocessor.pack(x, y)
 
@@ -216,7 +219,9 @@ def _never_marks(logits):
     """`logits` `(batch, vocabulary)` with padding and `START`, which
     are never generated, ruled out."""
     vocabulary = ops.arange(ops.shape(logits)[-1])
-    marks = ops.logical_or(ops.equal(vocabulary, PAD), ops.equal(vocabulary, START))
+    marks = ops.logical_or(
+        ops.equal(vocabulary, PAD), ops.equal(vocabulary, START)
+    )
     return ops.where(marks[None, :], -1e9, ops.cast(logits, "float32"))
 
 
@@ -251,9 +256,7 @@ def _compiled(model, sampler, max_length):
         )
         with keras.StatelessScope(state_mapping=mapping) as scope:
             outputs = step(encoder_token_ids)
-        sampler_values = [
-            scope.get_current_value(v) for v in sampler.variables
-        ]
+        sampler_values = [scope.get_current_value(v) for v in sampler.variables]
         return outputs, sampler_values
 
     def run(encoder_token_ids):

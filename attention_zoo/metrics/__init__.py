@@ -17,6 +17,7 @@ from attention_zoo.metrics.ranking import positive_ranks
 from attention_zoo.metrics.text import corpus_bleu
 from attention_zoo.metrics.text import corpus_chrf
 from attention_zoo.metrics.text import rouge
+from attention_zoo.metrics.text import sacrebleu_signature
 
 __all__ = [
     "NDCG",
@@ -34,4 +35,5 @@ __all__ = [
     "ndcg_at_k",
     "positive_ranks",
     "rouge",
+    "sacrebleu_signature",
 ]

@@ -179,6 +179,22 @@ def corpus_chrf(
     )
 
 
+def sacrebleu_signature(metric, num_references=1):
+    """sacreBLEU's signature of `corpus_bleu` (`"bleu"`) or `corpus_chrf`
+    (`"chrf"`) with their default arguments and `num_references` per
+    example, to report with a score (Post 2018), e.g.
+    `"nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"`."""
+    metrics = _import("sacrebleu.metrics", "sacrebleu")
+    if metric not in ("bleu", "chrf"):
+        raise ValueError(
+            f"`metric` must be 'bleu' or 'chrf'; received metric={metric!r}."
+        )
+    scorer = metrics.BLEU(tokenize="13a") if metric == "bleu" else metrics.CHRF()
+    # sacreBLEU writes the number of references once it has scored.
+    scorer.corpus_score(["a"], [["a"]] * int(num_references))
+    return str(scorer.get_signature())
+
+
 _ROUGE_TYPE = re.compile(r"rouge([1-9][0-9]*|L|Lsum)")
 
 
