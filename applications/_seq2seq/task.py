@@ -102,9 +102,13 @@ class Seq2Seq(Task):
             prompt, [0, 0], ops.full((batch, 1), START, dtype="int32")
         )
 
-    def generate_step(self, encoder_token_ids, sampler, max_length):
+    def generate_step(
+        self, encoder_token_ids, sampler, max_length, stop_at_end=True
+    ):
         """Ids `(batch, max_length + 1)` (`START` first) decoded by
-        `sampler` from encoder ids: the graph `generate` compiles."""
+        `sampler` from encoder ids: the graph `generate` compiles. With
+        `stop_at_end`, the loop ends once every row has an `END`; without,
+        it fills all `max_length` positions (for timing)."""
         encoder_token_ids = ops.convert_to_tensor(encoder_token_ids, "int32")
         cache = self.backbone.start_cache(encoder_token_ids, max_length)
 
@@ -120,16 +124,18 @@ class Seq2Seq(Task):
             cache=cache,
             index=1,
             mask=ops.zeros(ops.shape(prompt), dtype="bool"),
-            stop_token_ids=(END,),
+            stop_token_ids=(END,) if stop_at_end else None,
             model=self,
         )
 
-    def _generator(self, method, max_length, **options):
+    def _generator(self, method, max_length, stop_at_end, **options):
         """The compiled `generate_step` of one sampler, made once."""
-        key = (method, max_length, tuple(sorted(options.items())))
+        key = (method, max_length, stop_at_end, tuple(sorted(options.items())))
         if key not in self._generators:
             sampler = make_sampler(method, end_id=END, pad_id=PAD, **options)
-            self._generators[key] = _compiled(self, sampler, max_length)
+            self._generators[key] = _compiled(
+                self, sampler, max_length, stop_at_end
+            )
         return self._generators[key]
 
     def generate_ids(
@@ -138,6 +144,7 @@ class Seq2Seq(Task):
         method="greedy",
         max_length=None,
         batch_size=64,
+        stop_at_end=True,
         **options,
     ):
         """Generated target ids `(n, max_length)` int32 of encoder ids,
@@ -145,10 +152,11 @@ class Seq2Seq(Task):
 
         `method` and `options` choose the sampler: `"greedy"`, `"beam"`
         (`beam_width`, `length_penalty`), `"top_k"` (`top_k`), `"top_p"`
-        (`top_p`), with `temperature` and `seed` for sampling.
+        (`top_p`), with `temperature` and `seed` for sampling;
+        `stop_at_end=False` fills every position (for timing).
         """
         max_length = int(max_length or self.max_length)
-        generate = self._generator(method, max_length, **options)
+        generate = self._generator(method, max_length, stop_at_end, **options)
         encoder_token_ids = np.asarray(encoder_token_ids, dtype="int32")
         rows = []
         for start in range(0, len(encoder_token_ids), batch_size):
@@ -169,29 +177,35 @@ class Seq2Seq(Task):
         )
         return self.preprocessor.detokenize(ids)
 
-    def generate_uncached(self, encoder_token_ids, max_length=None):
+    def generate_uncached(
+        self, encoder_token_ids, max_length=None, stop_at_end=True
+    ):
         """Greedy ids as `generate_ids(method="greedy")` gives, computed
-        the slow way: the whole model on the prefix at every step."""
+        the slow way, as the keras.io example decodes: at every step the
+        whole model (encoder included) runs on the decoder buffer, padded
+        to `max_length`, and the logits of the newest position are read."""
         max_length = int(max_length or self.max_length)
         encoder_token_ids = np.asarray(encoder_token_ids, dtype="int32")
         batch = len(encoder_token_ids)
-        prefix = np.full((batch, 1), START, dtype="int32")
+        buffer = np.zeros((batch, max_length), dtype="int32")
+        buffer[:, 0] = START
+        ids = np.zeros((batch, max_length), dtype="int32")
         done = np.zeros(batch, dtype=bool)
-        for _ in range(max_length):
+        for position in range(max_length):
             logits = self.predict_on_batch(
                 {
                     "encoder_token_ids": encoder_token_ids,
-                    "decoder_token_ids": prefix,
+                    "decoder_token_ids": buffer,
                 }
             )
-            last = ops.top_k(_never_marks(logits[:, -1]), k=1)[1]
-            last = ops.convert_to_numpy(last)
-            prefix = np.concatenate([prefix, last.astype("int32")], axis=1)
-            done |= last[:, 0] == END
-            if done.all():
+            token = ops.top_k(_never_marks(logits[:, position]), k=1)[1]
+            token = ops.convert_to_numpy(token)[:, 0]
+            ids[:, position] = token
+            if position + 1 < max_length:
+                buffer[:, position + 1] = token
+            done |= token == END
+            if stop_at_end and done.all():
                 break
-        ids = np.zeros((batch, max_length), dtype="int32")
-        ids[:, : prefix.shape[1] - 1] = prefix[:, 1:]
         return ids
 
     def align(self, encoder_token_ids, target_ids):
@@ -225,14 +239,16 @@ def _never_marks(logits):
     return ops.where(marks[None, :], -1e9, ops.cast(logits, "float32"))
 
 
-def _compiled(model, sampler, max_length):
+def _compiled(model, sampler, max_length, stop_at_end):
     """`generate_step` with `sampler`, compiled for the backend: XLA on
     TensorFlow and JAX (the model's variables passed in, so a compiled
     function sees the weights of later training), eager on PyTorch."""
     backend = keras.backend.backend()
 
     def step(encoder_token_ids):
-        return model.generate_step(encoder_token_ids, sampler, max_length)
+        return model.generate_step(
+            encoder_token_ids, sampler, max_length, stop_at_end
+        )
 
     if backend == "tensorflow":
         import tensorflow as tf
