@@ -105,13 +105,15 @@ def main():
                 )
             timings = {
                 "cached": _median_seconds(
-                    lambda: model.generate_ids(
+                    lambda model=model: model.generate_ids(
                         sources, batch_size=args.batch, stop_at_end=False
                     ),
                     args.rounds,
                 ),
                 "uncached": _median_seconds(
-                    lambda: model.generate_uncached(sources, stop_at_end=False),
+                    lambda model=model: model.generate_uncached(
+                        sources, stop_at_end=False
+                    ),
                     args.rounds,
                 ),
             }

@@ -1,8 +1,8 @@
 """Training for a fixed wall-clock budget, keeping the best epoch.
 
 Shared by the accuracy benchmarks: every model in a comparison gets the
-same seconds of `fit`, and ends with the weights of its epoch with the
-lowest validation loss (the test split is never looked at while training).
+same seconds of `fit`, and ends with the weights of its best epoch by a
+validation metric (the test split is never looked at while training).
 """
 
 import time
@@ -12,20 +12,23 @@ import keras
 
 class TimeBudget(keras.callbacks.Callback):
     """Stops `fit` after `seconds` of training and restores the weights of
-    the epoch with the lowest `val_loss`.
+    the epoch with the best `monitor` (lowest with `mode="min"`, highest
+    with `"max"`).
 
     The budget is checked after every batch, so the last epoch may be cut
     short; it is still validated. Keras's `EarlyStopping` restores the
     best weights only when it stops the run itself, hence this callback.
     """
 
-    def __init__(self, seconds):
+    def __init__(self, seconds, monitor="val_loss", mode="min"):
         super().__init__()
         self.seconds = seconds
+        self.monitor = monitor
+        self.sign = 1.0 if mode == "min" else -1.0
 
     def on_train_begin(self, logs=None):
         self.started = time.perf_counter()
-        self.best_loss = float("inf")
+        self.best_value = float("inf")
         self.best_weights = None
         self.best_epoch = None
         self.epochs = 0
@@ -36,9 +39,9 @@ class TimeBudget(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.epochs = epoch + 1
-        loss = (logs or {}).get("val_loss")
-        if loss is not None and loss < self.best_loss:
-            self.best_loss = float(loss)
+        value = (logs or {}).get(self.monitor)
+        if value is not None and self.sign * value < self.best_value:
+            self.best_value = self.sign * float(value)
             self.best_weights = self.model.get_weights()
             self.best_epoch = epoch + 1
 
