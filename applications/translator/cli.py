@@ -125,8 +125,8 @@ class TranslatorApplication(Application):
                 "--seed",
                 metavar="N",
                 type=int,
-                default=None,
-                help="seed of top_k/top_p sampling (default: random)",
+                default=1337,
+                help="seed of top_k/top_p sampling (default 1337)",
             )
 
     def decoding(self, args):
@@ -284,6 +284,9 @@ class TranslatorApplication(Application):
                 "translation": translation,
                 "decoding": args.decoding,
             }
+            warning = _cut_warning(model, text)
+            if warning:
+                result["warnings"] = [warning]
             if alignments is not None:
                 result["alignment"] = _alignment(
                     model, text, ids[i], alignments[i]
@@ -314,11 +317,26 @@ class TranslatorApplication(Application):
             figure.clf()
 
 
+def _cut_warning(model, text):
+    """A warning when `text` is longer than the model reads."""
+    preprocessor = model.preprocessor
+    pieces = len(preprocessor.source_pieces([text])[0])
+    if pieces + 1 <= preprocessor.source_length:
+        return None
+    return (
+        f"only the first {preprocessor.source_length - 1} of its {pieces} "
+        "subword tokens were read (the model's sequence length)"
+    )
+
+
 def _alignment(model, text, ids, weights):
     """The attention of each generated token over the source tokens."""
+    from applications._seq2seq.preprocessor import END
+
     preprocessor = model.preprocessor
     source_tokens = preprocessor.source_tokens(text)
-    target_tokens = preprocessor.target_tokens(ids) + ["</s>"]
+    ended = END in [int(token) for token in ids]
+    target_tokens = preprocessor.target_tokens(ids) + ["</s>"] * ended
     rows = min(len(target_tokens), len(weights))
     return {
         "source_tokens": source_tokens,
