@@ -65,6 +65,18 @@ def fraction(text):
     return value
 
 
+def non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0.0:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of 0 or more, received {text!r}"
+        )
+    return value
+
+
 def seed(text):
     try:
         value = int(text)

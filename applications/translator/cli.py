@@ -3,19 +3,15 @@
 Keras and the model are imported inside the methods, when a command runs:
 `--help` and argument errors answer without loading them."""
 
+from applications._runner.arguments import fraction
+from applications._runner.arguments import non_negative_float
 from applications._runner.arguments import positive_int
+from applications._runner.arguments import seed
 from applications._runner.contract import Application
 from applications._runner.contract import TrainingData
 from applications.translator import defaults
 
 ALIGNMENT_PICTURES = 4
-
-
-def _non_negative(text):
-    value = float(text)
-    if value < 0:
-        raise ValueError(text)
-    return value
 
 
 class TranslatorApplication(Application):
@@ -85,7 +81,7 @@ class TranslatorApplication(Application):
             parser.add_argument(
                 "--test-fraction",
                 metavar="F",
-                type=float,
+                type=fraction,
                 help="score only the held-out share F of --data, as train "
                 "split it with the same --seed (default: all of --data)",
             )
@@ -107,7 +103,7 @@ class TranslatorApplication(Application):
             parser.add_argument(
                 "--length-penalty",
                 metavar="A",
-                type=_non_negative,
+                type=non_negative_float,
                 default=defaults.LENGTH_PENALTY,
                 help="beam search favours longer outputs as A grows "
                 f"(default {defaults.LENGTH_PENALTY})",
@@ -116,7 +112,7 @@ class TranslatorApplication(Application):
             parser.add_argument(
                 "--top-p",
                 metavar="P",
-                type=float,
+                type=fraction,
                 default=0.9,
                 help="nucleus of --decoding top_p (default 0.9); --top-k "
                 "is the k of --decoding top_k",
@@ -124,7 +120,7 @@ class TranslatorApplication(Application):
             parser.add_argument(
                 "--seed",
                 metavar="N",
-                type=int,
+                type=seed,
                 default=1337,
                 help="seed of top_k/top_p sampling (default 1337)",
             )
