@@ -39,6 +39,7 @@ from applications.text_classifier import TextClassifier
 from applications.text_classifier import TextClassifierBackbone
 from applications.text_classifier import TextClassifierPreprocessor
 from applications.text_classifier.cli import APPLICATION as TEXT
+from applications.translator.cli import APPLICATION as TRANSLATOR
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
 MAX_LENGTH = 200
@@ -159,6 +160,21 @@ def reviews(count=30):
         ("a good film", "pos") if i % 2 else ("a bad film", "neg")
         for i in range(count)
     ]
+
+
+def write_pairs(name, count=12, lines=()):
+    """A `.txt` of `count` sentence pairs, then `lines` as they are."""
+    pairs = [f"sentence {i}\tfrase {i}" for i in range(count)]
+    text = "\n".join([*pairs, *lines]) + "\n"
+    Path(name).write_text(text, encoding="utf-8")
+    return name
+
+
+def write_lines(name, count, empty=None):
+    """A text file of `count` sentences, line `empty` (1-based) empty."""
+    lines = ["" if i + 1 == empty else f"sentence {i}" for i in range(count)]
+    Path(name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return name
 
 
 def images(count=12, size=8, channels=None, seed=0):
@@ -350,7 +366,19 @@ def not_a_positive_integer(c):
 
 @trigger("not-a-fraction")
 def not_a_fraction(c):
-    return c.cli(TEXT, *TRAIN, "d.csv", "--test-fraction", "1")
+    predict = ("predict", "--model", "m.keras", "--top-p", "0", "a")
+    return [
+        c.cli(TEXT, *TRAIN, "d.csv", "--test-fraction", "1"),
+        c.cli(TRANSLATOR, *predict),
+    ]
+
+
+@trigger("not-a-non-negative-number")
+def not_a_non_negative_number(c):
+    return [
+        c.cli(TRANSLATOR, *TRAIN, "d.txt", "--length-penalty", "-1"),
+        c.cli(TRANSLATOR, *TRAIN, "d.txt", "--length-penalty", "nan"),
+    ]
 
 
 @trigger("bad-seed")
@@ -515,9 +543,12 @@ def no_training_examples(c):
 def no_test_examples(c):
     write_csv("two.csv", [("good", "pos"), ("bad", "neg")])
     np.savez("two.npz", x_train=images(2), y_train=np.arange(2))
+    write_pairs("pairs.txt")
+    held_out = ("--test-fraction", "0.01")
     return [
         c.cli(TEXT, *TRAIN, "two.csv", says="two.csv"),
         c.cli(IMAGE, *TRAIN, "two.npz", says="two.npz"),
+        c.cli(TRANSLATOR, *TRAIN, "pairs.txt", *held_out, says="pairs.txt"),
     ]
 
 
@@ -820,6 +851,193 @@ def image_evaluate_shape(c):
     np.savez("small.npz", x_train=images(size=4), y_train=np.arange(12) % 2)
     evaluate = ("evaluate", "--model", c.model("image"), "--data")
     return c.cli(IMAGE, *evaluate, "small.npz", says="small.npz")
+
+
+# Data files: translator -----------------------------------------------------
+
+
+@trigger("translator-data-missing")
+def translator_data_missing(c):
+    write_pairs("pairs.txt")
+    return [
+        c.cli(TRANSLATOR, *TRAIN, "missing.txt", says="missing.txt"),
+        c.cli(
+            TRANSLATOR,
+            *TRAIN,
+            "pairs.txt",
+            "--test-data",
+            "test.txt",
+            says="test.txt",
+        ),
+    ]
+
+
+@trigger("translator-data-folder")
+def translator_data_folder(c):
+    Path("spa_eng").mkdir()
+    write_pairs("spa_eng/spa.txt")
+    return c.cli(TRANSLATOR, *TRAIN, "spa_eng", says="spa_eng")
+
+
+@trigger("translator-data-unknown-format")
+def translator_data_unknown_format(c):
+    Path("pairs.csv").write_text("sentence,frase\n")
+    Path("pairs").write_text("sentence\tfrase\n")
+    return [
+        c.cli(
+            TRANSLATOR,
+            *TRAIN,
+            "pairs.csv",
+            says="pairs.csv has an unknown format (.csv)",
+        ),
+        c.cli(
+            TRANSLATOR,
+            *TRAIN,
+            "pairs",
+            says="pairs has an unknown format (no suffix)",
+        ),
+    ]
+
+
+@trigger("translator-not-utf8")
+def translator_not_utf8(c):
+    Path("latin1.txt").write_bytes(b"good\tbueno\ncoffee\tcaf\xe9\n")
+    with zipfile.ZipFile("pairs.zip", "w") as archive:
+        archive.writestr("spa-eng/spa.txt", "Go.\tV\xe9te.".encode("cp1252"))
+    return [
+        c.cli(TRANSLATOR, *TRAIN, "latin1.txt", says="latin1.txt line 2"),
+        c.cli(TRANSLATOR, *TRAIN, "pairs.zip", says="spa.txt line 1"),
+    ]
+
+
+@trigger("translator-no-tab")
+def translator_no_tab(c):
+    write_pairs("spaces.txt", 2, ["Hello.    Hola."])
+    Path("broken.tsv").write_text("Good\tBuen\nmorning.\n")
+    return [
+        c.cli(TRANSLATOR, *TRAIN, "spaces.txt", says="spaces.txt line 3"),
+        c.cli(TRANSLATOR, *TRAIN, "broken.tsv", says="broken.tsv line 2"),
+    ]
+
+
+@trigger("translator-empty-side")
+def translator_empty_side(c):
+    write_pairs("before.txt", 3, ["\tHola."])
+    write_pairs("after.txt", 4, ["Hello.\t "])
+    return [
+        c.cli(TRANSLATOR, *TRAIN, "before.txt", says="before.txt line 4"),
+        c.cli(TRANSLATOR, *TRAIN, "after.txt", says="after.txt line 5"),
+    ]
+
+
+@trigger("translator-tsv-short-line")
+def translator_tsv_short_line(c):
+    Path("pairs.tsv").write_text("source\ttarget\nHello.\tHola.\nBye.\n")
+    return c.cli(TRANSLATOR, *TRAIN, "pairs.tsv", says="pairs.tsv line 3")
+
+
+@trigger("translator-tsv-empty-cell")
+def translator_tsv_empty_cell(c):
+    Path("pairs.tsv").write_text("id\tsource\ttarget\n1\t\tHola.\n")
+    return c.cli(TRANSLATOR, *TRAIN, "pairs.tsv", says="pairs.tsv line 2")
+
+
+@trigger("translator-zip-contents")
+def translator_zip_contents(c):
+    with zipfile.ZipFile("none.zip", "w") as archive:
+        archive.writestr("spa-eng/spa.tsv", "Go.\tVe.\n")
+        archive.writestr("spa-eng/_about.txt", "notes")
+    with zipfile.ZipFile("two.zip", "w") as archive:
+        archive.writestr("a.txt", "Go.\tVe.\n")
+        archive.writestr("b.txt", "Hi.\tHola.\n")
+    return [
+        c.cli(TRANSLATOR, *TRAIN, "none.zip", says="none.zip"),
+        c.cli(TRANSLATOR, *TRAIN, "two.zip", says="two.zip"),
+    ]
+
+
+@trigger("translator-zip-unreadable")
+def translator_zip_unreadable(c):
+    Path("bytes.zip").write_bytes(b"not a zip archive at all")
+    with zipfile.ZipFile("whole.zip", "w") as archive:
+        archive.writestr("spa.txt", "Go.\tVe.\n" * 50)
+    Path("cut.zip").write_bytes(Path("whole.zip").read_bytes()[:60])
+    return [
+        c.cli(TRANSLATOR, *TRAIN, "bytes.zip", says="bytes.zip"),
+        c.cli(TRANSLATOR, *TRAIN, "cut.zip", says="cut.zip"),
+    ]
+
+
+@trigger("translator-no-pairs")
+def translator_no_pairs(c):
+    Path("empty.txt").write_text("\n \n\n")
+    return c.cli(TRANSLATOR, *TRAIN, "empty.txt", says="empty.txt")
+
+
+@trigger("translator-too-few-pairs")
+def translator_too_few_pairs(c):
+    write_pairs("few.txt", 3)
+    return c.cli(TRANSLATOR, *TRAIN, "few.txt", says="few.txt")
+
+
+@trigger("translator-aligned-lengths")
+def translator_aligned_lengths(c):
+    write_lines("train.en", 12)
+    write_lines("train.es", 11)
+    write_lines("test.en", 1)
+    write_lines("test.es", 2)
+    test = ("--test-data", "test.en", "--test-target-data", "test.es")
+    return [
+        c.cli(
+            TRANSLATOR,
+            *TRAIN,
+            "train.en",
+            "--target-data",
+            "train.es",
+            says="train.en has 12 lines but train.es has 11",
+        ),
+        c.cli(
+            TRANSLATOR,
+            *TRAIN,
+            "train.en",
+            "--target-data",
+            "train.en",
+            *test,
+            says="test.en has 1 line but test.es has 2",
+        ),
+    ]
+
+
+@trigger("translator-aligned-empty-line")
+def translator_aligned_empty_line(c):
+    write_lines("train.en", 12)
+    write_lines("train.es", 12, empty=4)
+    argv = ("train.en", "--target-data", "train.es")
+    return c.cli(TRANSLATOR, *TRAIN, *argv, says="train.es line 4")
+
+
+@trigger("translator-pairs-with-target-data")
+def translator_pairs_with_target_data(c):
+    Path("pairs.tsv").write_text("source\ttarget\nHello.\tHola.\n")
+    write_lines("train.es", 1)
+    target = ("--target-data", "train.es")
+    return [
+        c.cli(TRANSLATOR, *TRAIN, "pairs.tsv", *target, says="pairs.tsv"),
+        c.cli(TRANSLATOR, *TRAIN, "spa-eng", *target, says="spa-eng"),
+    ]
+
+
+@trigger("spa-eng-unavailable")
+def spa_eng_unavailable(c):
+    def offline(*args, **kwargs):  # what Keras raises without a network
+        raise Exception(
+            "URL fetch failure on http://storage.googleapis.com/download."
+            "tensorflow.org/data/spa-eng.zip: None -- [Errno -3] Temporary "
+            "failure in name resolution"
+        )
+
+    c.monkeypatch.setattr(keras.utils, "get_file", offline)
+    return c.cli(TRANSLATOR, *TRAIN, "spa-eng")
 
 
 # Predict inputs -------------------------------------------------------------
