@@ -113,6 +113,10 @@ class Task(keras.Model):
         """Quantizes the backbone (`keras.Model.quantize`), whose config
         keeps the quantized layers' dtype policies."""
         self.backbone.quantize(mode, **kwargs)
+        # Compiled functions hold the float weights: trace them anew.
+        self.train_function = None
+        self.test_function = None
+        self.predict_function = None
 
     # Raw inputs ------------------------------------------------------------
 

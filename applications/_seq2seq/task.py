@@ -133,10 +133,15 @@ class Seq2Seq(Task):
         key = (method, max_length, stop_at_end, tuple(sorted(options.items())))
         if key not in self._generators:
             sampler = make_sampler(method, end_id=END, pad_id=PAD, **options)
-            self._generators[key] = _compiled(
-                self, sampler, max_length, stop_at_end
-            )
-        return self._generators[key]
+            compiled = _compiled(self, sampler, max_length, stop_at_end)
+            seeds = [ops.convert_to_numpy(v) for v in sampler.variables]
+            self._generators[key] = (compiled, sampler, seeds)
+        compiled, sampler, seeds = self._generators[key]
+        if options.get("seed") is not None:
+            # A seeded call samples as the first call with that seed did.
+            for variable, value in zip(sampler.variables, seeds):
+                variable.assign(value)
+        return compiled
 
     def generate_ids(
         self,
@@ -227,6 +232,10 @@ class Seq2Seq(Task):
 
     def get_config(self):
         return {**super().get_config(), "label_smoothing": self.label_smoothing}
+
+    def quantize(self, mode, **kwargs):
+        super().quantize(mode, **kwargs)
+        self._generators.clear()  # compiled with the float weights
 
 
 def _never_marks(logits):

@@ -36,6 +36,7 @@ import numpy as np
 from applications._splits import split_labelled
 from applications._splits import take
 from applications.errors import DataError
+from applications.errors import utf8_text
 
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 SPLITS = ("train", "test")
@@ -46,18 +47,6 @@ LAYOUT = "train/<label>/*.txt"  # and test/<label>/*.txt, in messages
 
 
 # Readers ---------------------------------------------------------------------
-
-
-def _decode(raw, where):
-    try:
-        return raw.decode("utf-8-sig")  # Excel's "CSV UTF-8" has a BOM
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise DataError(
-            f"{where} line {line} is not UTF-8 text (byte "
-            f"0x{raw[error.start]:02x}); save the file as UTF-8 (in Excel: "
-            "CSV UTF-8)"
-        ) from error
 
 
 def _layout_entry(parts):
@@ -104,7 +93,9 @@ def read_folder(path):
             continue
         entry = _layout_entry(file.relative_to(path).parts)
         if entry is not None:
-            entries.append((*entry, lambda f=file: _decode(f.read_bytes(), f)))
+            entries.append(
+                (*entry, lambda f=file: utf8_text(f.read_bytes(), f))
+            )
     return _collect(entries, f"folder {path}")
 
 
@@ -117,7 +108,7 @@ def read_archive(path):
                 for name in sorted(archive.namelist()):
                     entry = _layout_entry(name.split("/"))
                     if entry is not None:
-                        text = _decode(archive.read(name), f"{path}:{name}")
+                        text = utf8_text(archive.read(name), f"{path}:{name}")
                         entries.append((*entry, lambda t=text: t))
         else:
             with tarfile.open(path) as archive:
@@ -127,7 +118,7 @@ def read_archive(path):
                     entry = _layout_entry(member.name.split("/"))
                     if entry is not None:
                         raw = archive.extractfile(member).read()
-                        text = _decode(raw, f"{path}:{member.name}")
+                        text = utf8_text(raw, f"{path}:{member.name}")
                         entries.append((*entry, lambda t=text: t))
     except (
         tarfile.TarError,
@@ -149,7 +140,7 @@ def read_archive(path):
 def read_table(path):
     """`(texts, labels)` of a CSV/TSV file with `text` and `label` columns."""
     delimiter = TABLE_SUFFIXES[path.suffix.lower()]
-    content = _decode(path.read_bytes(), path)
+    content = utf8_text(path.read_bytes(), path)
     csv.field_size_limit(2**31 - 1)
     # newline="": the csv module splits \r, \n and \r\n lines itself
     # (old Mac files end lines with \r alone).

@@ -9,6 +9,7 @@ from applications._runner.arguments import positive_int
 from applications._runner.arguments import seed
 from applications._runner.contract import Application
 from applications._runner.contract import TrainingData
+from applications._runner.errors import UsageError
 from applications.translator import defaults
 
 ALIGNMENT_PICTURES = 4
@@ -29,11 +30,7 @@ class TranslatorApplication(Application):
     monitor_mode = "max"
     input_help = "sentences to translate"
 
-    @property
-    def data_help(self):
-        from applications.translator.data import DATA_FORMATS
-
-        return DATA_FORMATS
+    data_help = defaults.DATA_FORMATS
 
     @property
     def model_class(self):
@@ -143,6 +140,7 @@ class TranslatorApplication(Application):
     def load_data(self, args):
         from applications.translator import data
 
+        _check_test_flags(args)
         splits = data.load(
             args.data,
             target_data=args.target_data,
@@ -150,6 +148,7 @@ class TranslatorApplication(Application):
             test_target_data=args.test_target_data,
             reverse=args.reverse,
             test_fraction=args.test_fraction,
+            validation_fraction=defaults.VALIDATION_FRACTION,
             max_examples=args.max_examples,
             seed=args.seed,
         )
@@ -311,6 +310,22 @@ class TranslatorApplication(Application):
                 path=directory / f"test_{i:03d}.png",
             )
             figure.clf()
+
+
+def _check_test_flags(args):
+    """The test flags `data.load` would refuse, as command-line errors."""
+    if args.test_target_data is not None and args.test_data is None:
+        raise UsageError(
+            "--test-target-data needs --test-data (the test sources it is "
+            "line-aligned with)"
+        )
+    most = 1 - defaults.VALIDATION_FRACTION
+    if args.test_data is None and args.test_fraction >= most:
+        raise UsageError(
+            f"--test-fraction {args.test_fraction:g} leaves no pairs to "
+            f"train: with {defaults.VALIDATION_FRACTION:g} for validation it "
+            f"must be below {most:g}"
+        )
 
 
 def _cut_warning(model, text):

@@ -51,18 +51,14 @@ from applications._splits import hold_out
 from applications._splits import take
 from applications.errors import DataError
 from applications.errors import shortened
-from applications.text_classifier.data import _decode
+from applications.errors import utf8_text
+from applications.translator.defaults import VALIDATION_FRACTION
 from attention_zoo._checks import check_positive_int
 from attention_zoo._checks import check_rate
 
 SPA_ENG = "spa-eng"
 SPA_ENG_URL = (
     "http://storage.googleapis.com/download.tensorflow.org/data/spa-eng.zip"
-)
-DATA_FORMATS = (
-    "'spa-eng', a .txt/.zip of source<TAB>target lines, a .tsv with "
-    "source and target columns, or a file of source sentences (with a "
-    "line-aligned target file)"
 )
 PAIR_SUFFIXES = (".txt", ".zip", ".tsv", ".tab")  # hold both sides
 TABLE_SUFFIXES = (".tsv", ".tab")
@@ -127,7 +123,7 @@ def read_tab_text(text, where):
 def read_table(path):
     """`(sources, targets)` of a `.tsv`/`.tab` file, with a header naming
     `source` and `target` columns or (without one) as a `.txt`."""
-    text = _decode(path.read_bytes(), path)
+    text = utf8_text(path.read_bytes(), path)
     csv.field_size_limit(2**31 - 1)
     # newline="": the csv module splits \r, \n and \r\n lines itself.
     reader = csv.reader(
@@ -206,14 +202,14 @@ def read_zip(path):
             "source<TAB>target lines"
         ) from error
     where = f"{path}:{texts[0]}"
-    return read_tab_text(_decode(raw, where), where)
+    return read_tab_text(utf8_text(raw, where), where)
 
 
 def _sentences(path):
     """The stripped lines of a text file, without its trailing empty
     lines."""
     lines = [
-        line.strip() for _, line in _lines(_decode(path.read_bytes(), path))
+        line.strip() for _, line in _lines(utf8_text(path.read_bytes(), path))
     ]
     while lines and not lines[-1]:
         lines.pop()
@@ -296,7 +292,7 @@ def _read(path, target_path):
     if suffix in TABLE_SUFFIXES:
         return read_table(path), str(path)
     if suffix == ".txt":
-        text = _decode(path.read_bytes(), path)
+        text = utf8_text(path.read_bytes(), path)
         return read_tab_text(text, path), str(path)
     raise DataError(
         f"{path} has an unknown format ({suffix or 'no suffix'}); expected "
@@ -405,7 +401,7 @@ def load(
     test_target_data=None,
     reverse=False,
     test_fraction=0.15,
-    validation_fraction=0.15,
+    validation_fraction=VALIDATION_FRACTION,
     max_examples=None,
     seed=1337,
 ):

@@ -8,9 +8,7 @@ standard normal: such a model chooses a different token at almost every
 step, so a decoding cache, a beam or a mask that goes wrong changes the
 tokens (a model of the initial weights repeats one token). One CLI
 training run (a subprocess) is shared by the CLI tests. The data loader
-has its own tests (`translator_data_test.py`). Tests marked `xfail`
-(strict) show defects of the application; each fails once its defect is
-fixed, so that its mark is removed.
+has its own tests (`translator_data_test.py`).
 """
 
 import json
@@ -271,13 +269,6 @@ def test_sampling_with_a_seed_is_reproducible(models, pairs):
     assert pieces(model, other) != sampled
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the sampler of (method, options, seed) is compiled once and "
-    "cached in Seq2Seq._generators; its SeedGenerator state advances at "
-    "each call, so a second call with the same seed samples anew",
-)
 def test_sampling_twice_with_one_seed_gives_the_same_tokens(models, pairs):
     model = models("luong")
     ids = encoder_ids(model, pairs)
@@ -402,14 +393,6 @@ def check_quantized_probabilities(build_model, inputs, tmp_path):
     )
 
 
-@pytest.mark.xfail(
-    IS_TENSORFLOW,
-    strict=True,
-    raises=AssertionError,
-    reason="Task.quantize quantizes the backbone and keeps the task's "
-    "compiled predict function: on TensorFlow, a model that predicted "
-    "before quantize predicts with the float weights after it",
-)
 def test_int8_quantization(pairs, tmp_path):
     inputs = packed(pairs)
     check_quantized_probabilities(lambda: tiny(pairs), inputs, tmp_path)
@@ -493,14 +476,6 @@ def bad_inputs(tmp_path):
     ]
 
 
-@pytest.mark.xfail(
-    IS_TENSORFLOW,
-    strict=True,
-    raises=AssertionError,
-    reason="TensorFlow logs on stderr: parsing the arguments imports Keras "
-    "(data_help, as in test_help_answers_without_keras) before the runner "
-    "silences TensorFlow's logging",
-)
 def test_the_application_harness(tmp_path, trained_run, pairs, capsys):
     """`run_application_test`'s checks, one by one (the int8 check is
     test_int8_quantization, `check_help` test_help_answers_without_keras):
@@ -556,22 +531,10 @@ def test_the_application_harness(tmp_path, trained_run, pairs, capsys):
         np.testing.assert_allclose(matrix.sum(axis=1), 1.0, atol=2e-3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="--help imports Keras: TranslatorApplication.data_help imports "
-    "applications.translator.data, which imports keras at its top",
-)
 def test_help_answers_without_keras():
     check_help(APPLICATION)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="data.load raises a ValueError (not a DataError) for these "
-    "arguments, and the translator's CLI lets them through: a traceback",
-)
 @pytest.mark.parametrize(
     "flags",
     [
