@@ -980,6 +980,33 @@ def translator_too_few_pairs(c):
     return c.cli(TRANSLATOR, *TRAIN, "few.txt", says="few.txt")
 
 
+@trigger("translator-test-target-alone")
+def translator_test_target_alone(c):
+    write_pairs("pairs.txt")
+    write_lines("test.es", 2)
+    return c.cli(
+        TRANSLATOR,
+        *TRAIN,
+        "pairs.txt",
+        "--test-target-data",
+        "test.es",
+        says="--test-target-data needs --test-data",
+    )
+
+
+@trigger("translator-test-fraction-too-large")
+def translator_test_fraction_too_large(c):
+    write_pairs("pairs.txt")
+    return c.cli(
+        TRANSLATOR,
+        *TRAIN,
+        "pairs.txt",
+        "--test-fraction",
+        "0.9",
+        says="--test-fraction 0.9 leaves no pairs to train",
+    )
+
+
 @trigger("translator-aligned-lengths")
 def translator_aligned_lengths(c):
     write_lines("train.en", 12)
