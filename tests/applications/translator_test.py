@@ -31,6 +31,7 @@ from applications.translator import recipe
 from applications.translator.cli import APPLICATION
 from tests.application_harness import check_bad_inputs
 from tests.application_harness import check_dtype_policy_kept
+from tests.application_harness import check_exact_resume
 from tests.application_harness import check_help
 from tests.application_harness import check_run
 from tests.application_harness import train_cli
@@ -547,3 +548,33 @@ def test_flags_the_loader_refuses_exit_2(flags, tmp_path, capsys):
     assert main(APPLICATION, [*argv, *flags]) == 2
     assert flags[0] in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "torch",
+    reason="four training runs of the default-sized translator cost about "
+    "3 minutes on JAX and TensorFlow; the resume machinery is the runner's, "
+    "checked on every backend with the classifiers, and for the translator "
+    "(its val_bleu evaluator, nested metrics) on PyTorch, the quickest",
+)
+def test_resume_after_ctrl_c_and_a_kill_ends_like_the_whole_run(tmp_path):
+    check_exact_resume(
+        APPLICATION,
+        [
+            "--data",
+            str(SAMPLE),
+            "--max-examples",
+            "40",
+            "--epochs",
+            "3",
+            "--patience",
+            "3",
+            "--sequence-length",
+            str(LENGTH),
+            "--vocabulary-size",
+            str(VOCABULARY_SIZE),
+            "--decoding",
+            "greedy",
+        ],
+        tmp_path,
+    )
