@@ -189,7 +189,9 @@ def sacrebleu_signature(metric, num_references=1):
         raise ValueError(
             f"`metric` must be 'bleu' or 'chrf'; received metric={metric!r}."
         )
-    scorer = metrics.BLEU(tokenize="13a") if metric == "bleu" else metrics.CHRF()
+    scorer = (
+        metrics.BLEU(tokenize="13a") if metric == "bleu" else metrics.CHRF()
+    )
     # sacreBLEU writes the number of references once it has scored.
     scorer.corpus_score(["a"], [["a"]] * int(num_references))
     return str(scorer.get_signature())
