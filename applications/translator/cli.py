@@ -267,12 +267,11 @@ class TranslatorApplication(Application):
 
     def predict(self, model, inputs, args):
         options = self.decoding(args)
-        ids = model.generate_ids(model.preprocess(inputs), **options)
+        encoder_ids = model.preprocess(inputs)
+        ids = model.generate_ids(encoder_ids, **options)
         translations = model.preprocessor.detokenize(ids)
         results = []
-        alignments = (
-            model.align(model.preprocess(inputs), ids) if args.explain else None
-        )
+        alignments = model.align(encoder_ids, ids) if args.explain else None
         for i, (text, translation) in enumerate(zip(inputs, translations)):
             result = {
                 "input": text,
