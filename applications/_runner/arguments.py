@@ -185,6 +185,35 @@ def _train_parser(commands, app):
 
 
 MODEL_HELP = "a model.keras file written by train"
+# As attention_zoo.export names them (not imported: --help stays fast).
+EXPORT_FORMATS = ("tf_saved_model", "litert", "onnx")
+EXPORT_QUANTIZATIONS = ("none", "float16", "dynamic_int8", "int8")
+EXPORT_EXAMPLES = 100
+
+
+def _add_test_data_flags(parser, app, examples_help, default_examples=None):
+    """`--data` (its held-out examples are read), `--max-examples` and
+    `--seed`, as `evaluate` and `export` take them."""
+    parser.add_argument(
+        "--data",
+        metavar="PATH",
+        required=True,
+        help=f"{app.data_help}; its test split is read",
+    )
+    parser.add_argument(
+        "--max-examples",
+        metavar="N",
+        type=positive_int,
+        default=default_examples,
+        help=examples_help,
+    )
+    parser.add_argument(
+        "--seed",
+        metavar="N",
+        type=seed,
+        default=1337,
+        help="seed of --max-examples's sample (default 1337)",
+    )
 
 
 def make_parser(app):
@@ -204,31 +233,13 @@ def make_parser(app):
     evaluate.add_argument(
         "--model", metavar="FILE", required=True, help=MODEL_HELP
     )
-    evaluate.add_argument(
-        "--data",
-        metavar="PATH",
-        required=True,
-        help=f"{app.data_help}; its test split is read",
-    )
-    evaluate.add_argument(
-        "--max-examples",
-        metavar="N",
-        type=positive_int,
-        help="evaluate a seeded sample of N examples (default: all)",
-    )
+    _add_test_data_flags(evaluate, app, "evaluate a seeded sample of N examples (default: all)")
     evaluate.add_argument(
         "--batch-size",
         metavar="N",
         type=positive_int,
         default=None,
         help=f"examples per step (default {app.default_batch_size})",
-    )
-    evaluate.add_argument(
-        "--seed",
-        metavar="N",
-        type=seed,
-        default=1337,
-        help="seed of --max-examples's sample (default 1337)",
     )
 
     predict = commands.add_parser(
@@ -257,13 +268,45 @@ def make_parser(app):
     )
 
     export = commands.add_parser(
-        "export", help="write deployable artifacts of a model"
+        "export",
+        help="write SavedModel, LiteRT and ONNX files of a model, each "
+        "checked against it in its runtime",
     )
     export.add_argument(
         "--model", metavar="FILE", required=True, help=MODEL_HELP
     )
     export.add_argument(
-        "--output", metavar="DIR", required=True, help="a new folder"
+        "--output",
+        metavar="DIR",
+        required=True,
+        help="folder of the export (new or empty)",
+    )
+    export.add_argument(
+        "--format",
+        nargs="+",
+        choices=EXPORT_FORMATS,
+        default=list(EXPORT_FORMATS),
+        help="what to write (default: all three)",
+    )
+    export.add_argument(
+        "--quantize",
+        choices=EXPORT_QUANTIZATIONS,
+        default="none",
+        help="litert: float16 weights, dynamic_int8 (int8 weights) or int8 "
+        "(weights and activations, calibrated on --data); onnx: "
+        "dynamic_int8 (default none: float32)",
+    )
+    _add_test_data_flags(
+        export,
+        app,
+        "check the export on a seeded sample of N held-out examples "
+        f"(default {EXPORT_EXAMPLES})",
+        default_examples=EXPORT_EXAMPLES,
+    )
+    export.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a non-empty --output once this export has passed",
     )
 
     for name, command in [

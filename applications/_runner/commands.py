@@ -293,9 +293,9 @@ def predict(app, args):
 
 
 def export(app, args):
-    model = _load_checked_model(app, args)
-    app.export(model, args)
-    return 0
+    from applications._runner import exporting
+
+    return exporting.export(app, args, _load_checked_model)
 
 
 COMMANDS = {

@@ -93,8 +93,9 @@ class Application:
         """Returns one JSON-able dict per raw input (strings)."""
         raise NotImplementedError
 
-    def export(self, model, args):
-        """Writes the deployable artifacts of `model` into `args.output`."""
+    def exporter(self, model):
+        """The `applications._exporter.Exporter` of `model`: what its
+        SavedModel, LiteRT and ONNX files compute."""
         raise UsageError(
             f"export is not available for {self.name} yet; the saved "
             "model.keras loads with keras.saving.load_model"

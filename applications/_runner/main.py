@@ -17,6 +17,7 @@ import tempfile
 
 from applications._runner.arguments import backend_name
 from applications._runner.arguments import make_parser
+from applications._runner.errors import CheckFailed
 from applications._runner.errors import Interrupted
 from applications._runner.errors import UsageError
 from applications.errors import DataError
@@ -77,7 +78,9 @@ def main(app, argv=None):
     """Runs the command line of `app`; returns the exit status."""
     stderr = sys.stderr  # errors print here even with --quiet
     try:
+        argv = list(sys.argv[1:] if argv is None else argv)
         args = make_parser(app).parse_args(argv)
+        args.argv = argv  # for a command that runs itself again
         _check_backend()
         commands = _load(app, args.verbose)
         quiet = args.quiet and not args.verbose
@@ -90,6 +93,9 @@ def main(app, argv=None):
     except (UsageError, DataError) as error:
         print(f"error: {_one_line(error)}", file=stderr)
         return 2
+    except CheckFailed as error:
+        print(f"error: {_one_line(error)}", file=stderr)
+        return 1
     except Interrupted as stop:
         print(stop, file=stderr)
         return 130

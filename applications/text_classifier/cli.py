@@ -68,6 +68,11 @@ class TextClassifierApplication(ClassifierApplication):
             batch_size=args.batch_size,
         )
 
+    def exporter(self, model):
+        from applications.text_classifier.export import TextClassifierExporter
+
+        return TextClassifierExporter(model)
+
     def read_test(self, args, model):
         return self.data_module.load_test(
             args.data, max_examples=args.max_examples, seed=args.seed

@@ -1,0 +1,203 @@
+"""The `export` command: SavedModel, LiteRT and ONNX files of a trained
+model, each checked in its runtime before anything is published.
+
+1. The model and `--output` are checked (a corrupted file, another
+   application's model, an output that is not empty or not writable:
+   one-line errors, nothing written).
+2. Off the TensorFlow backend, the same command runs again in a
+   subprocess with `KERAS_BACKEND=tensorflow`, which writes every format
+   (`attention_zoo.export` says why); the user is told so.
+3. In a hidden folder beside `--output`, each format is written, loaded
+   in its runtime and run on `--max-examples` held-out examples of
+   `--data`, one at a time; the outputs are compared with the Keras
+   model's (the application's `Exporter.check`), and batch-1 latency is
+   measured for both.
+4. Only if every check passes, the folder becomes `--output`, with
+   `export_report.json`; else it is removed and the command exits 1.
+"""
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from applications._runner.errors import CheckFailed
+from applications._runner.errors import UsageError
+from applications._runner.run_directory import check_output
+from applications._runner.run_directory import publish
+from applications._runner.run_directory import write_json
+
+REPORT = "export_report.json"
+# Where `export` was asked for, passed to the TensorFlow subprocess.
+_REQUESTED_ON = "ATTENTION_ZOO_EXPORT_REQUESTED_ON"
+CALIBRATION_EXAMPLES = 100  # int8's representative feeds, at most
+
+
+def check_quantization(formats, quantize):
+    from attention_zoo.export import FORMAT_QUANTIZATIONS
+
+    refused = [f for f in formats if quantize not in FORMAT_QUANTIZATIONS[f]]
+    if refused:
+        offered = {f: FORMAT_QUANTIZATIONS[f] for f in refused}
+        raise UsageError(
+            f"--quantize {quantize} is not offered for {', '.join(refused)} "
+            f"(offered: {offered}); choose --format litert for float16 or "
+            "int8"
+        )
+
+
+def export(app, args, load_checked_model):
+    import keras
+
+    check_output(args.output, overwrite=args.overwrite)
+    formats = list(dict.fromkeys(args.format))
+    check_quantization(formats, args.quantize)
+    model = load_checked_model(app, args)
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        return _export_under_tensorflow(app, args, backend)
+    requested_on = os.environ.get(_REQUESTED_ON, backend)
+    if not args.verbose:
+        _quiet_converters()
+
+    exporter = app.exporter(model)
+    with contextlib.redirect_stdout(sys.stderr):
+        test = app.load_test_data(args, model)
+        inputs, references = exporter.examples(test)
+    if not inputs:
+        raise UsageError(f"--data {args.data} has no held-out examples")
+    calibration = inputs[: CALIBRATION_EXAMPLES]
+    report = {
+        "application": app.name,
+        "model": str(args.model),
+        "export_requested_on": requested_on,
+        "exported_by": "tensorflow",
+        "quantize": args.quantize,
+        "examples": len(inputs),
+        "int8_calibration": (
+            f"the first {len(calibration)} of the examples checked"
+            if args.quantize == "int8"
+            else None
+        ),
+        "formats": {},
+    }
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-"))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(work, 0o777 & ~umask)  # mkdtemp makes it private
+    try:
+        failures = []
+        for format in formats:
+            _say(f"export: writing and checking {format}", args)
+            result = _export_one(
+                exporter, format, args.quantize, work, inputs, references,
+                calibration,
+            )
+            report["formats"][format] = result
+            failures += [f"{format}: {problem}" for problem in result["problems"]]
+        if failures:
+            raise CheckFailed(
+                "the export does not match the Keras model, nothing was "
+                "written: " + "; ".join(failures)
+            )
+        write_json(work / REPORT, report)
+        if output.exists() and args.overwrite:
+            publish(work, output)
+        else:
+            with contextlib.suppress(OSError):
+                output.rmdir()  # an empty folder given as --output
+            os.replace(work, output)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(report))
+    return 0
+
+
+def _export_one(exporter, format, quantize, work, inputs, references, calibration):
+    """Writes `format` into `work`, runs it on `inputs` and returns its
+    part of the report (`problems` empty when it passed)."""
+    from attention_zoo.export import median_latency_ms
+    from attention_zoo.export import writer
+
+    module = writer(format)
+    graph = exporter.graph(format)
+    path = work / exporter.file_name(format)
+    representative = [exporter.feed(x, format) for x in calibration]
+    module.write(exporter.model, graph, path, quantize, representative)
+    runtime = module.Runtime(path, graph)
+    rows = [runtime.run(exporter.feed(x, format)) for x in inputs]
+    actual = {name: _stacked([row[name] for row in rows]) for name in rows[0]}
+    expected = exporter.expected(inputs, format)
+    figures, problems = exporter.check(
+        expected, actual, format, quantize, references
+    )
+    first = exporter.feed(inputs[0], format)
+    latency = {
+        "keras": median_latency_ms(lambda: exporter.expected(inputs[:1], format)),
+        format: median_latency_ms(lambda: runtime.run(first)),
+    }
+    files = exporter.write_assets(work, format)
+    result = {
+        "files": {
+            name: _size(work / name) for name in [path.name, *files]
+        },
+        "comparison": figures,
+        "batch_1_latency_ms": latency,
+        "problems": problems,
+    }
+    if format == "litert":
+        from attention_zoo.export.litert import operators
+
+        result["operators"] = operators(path.read_bytes())
+    return result
+
+
+def _quiet_converters():
+    """TensorFlow's and tf2onnx's Python warnings about things they
+    handle (table initializers, unused functions) off."""
+    import logging
+
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    logging.getLogger("tf2onnx").setLevel(logging.ERROR)
+
+
+def _stacked(arrays):
+    import numpy as np
+
+    return np.concatenate([np.asarray(a) for a in arrays], axis=0)
+
+
+def _size(path):
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
+def _say(message, args):
+    if not args.quiet:
+        print(message, file=sys.stderr)
+
+
+def _export_under_tensorflow(app, args, backend):
+    """Runs this command again with `KERAS_BACKEND=tensorflow`."""
+    _say(
+        f"export: the model is loaded again under TensorFlow, which writes "
+        f"the SavedModel, LiteRT and ONNX files (KERAS_BACKEND={backend} "
+        "cannot write them all)",
+        args,
+    )
+    environment = {
+        **os.environ,
+        "KERAS_BACKEND": "tensorflow",
+        _REQUESTED_ON: backend,
+    }
+    command = [sys.executable, "-m", f"applications.{app.name}", *args.argv]
+    return subprocess.run(command, env=environment, check=False).returncode
