@@ -84,6 +84,11 @@ class ImageClassifierApplication(ClassifierApplication):
             augmentation=defaults.AUGMENTATIONS[augment],
         )
 
+    def exporter(self, model):
+        from applications.image_classifier.export import ImageClassifierExporter
+
+        return ImageClassifierExporter(model)
+
     def read_test(self, args, model):
         return self.data_module.load_test(
             args.data,

@@ -41,7 +41,7 @@ class TranslatorApplication(Application):
     # Flags -------------------------------------------------------------------
 
     def add_arguments(self, parser, command):
-        if command in ("train", "evaluate"):
+        if command in ("train", "evaluate", "export"):
             parser.add_argument(
                 "--target-data",
                 metavar="FILE",
@@ -74,7 +74,7 @@ class TranslatorApplication(Application):
                 help="token ids per sentence and side; longer ones are cut "
                 "(default: enough for 99%% of the training sentences)",
             )
-        if command == "evaluate":
+        if command in ("evaluate", "export"):
             parser.add_argument(
                 "--test-fraction",
                 metavar="F",
@@ -207,6 +207,11 @@ class TranslatorApplication(Application):
                 verbose=0,
             )
         ]
+
+    def exporter(self, model):
+        from applications.translator.export import TranslatorExporter
+
+        return TranslatorExporter(model)
 
     def load_test_data(self, args, model):
         from applications.translator import data

@@ -52,3 +52,32 @@ class Graph:
             return self.function(**dict(zip(names, args)))
 
         return tf.function(function, input_signature=self.signature())
+
+    def frozen(self):
+        """`(function, output_names)`: the concrete function of
+        `tf_function` with the model's variables (and captured tensors)
+        turned into constants, and the names of its outputs in order.
+        The converters take it: the LiteRT converter leaves variables read
+        inside a loop body (a decoder's `while`) as `READ_VARIABLE` ops
+        its interpreter cannot run, and `tf2onnx` makes captured tensors
+        graph inputs."""
+        from tensorflow.python.framework.convert_to_constants import (
+            convert_variables_to_constants_v2,
+        )
+
+        concrete = self.tf_function().get_concrete_function()
+        names = sorted(concrete.structured_outputs)  # tf.nest's order
+        return convert_variables_to_constants_v2(concrete), names
+
+    def frozen_function(self):
+        """`frozen` as a `tf.function` returning the dict of named
+        outputs."""
+        import tensorflow as tf
+
+        frozen, names = self.frozen()
+
+        @tf.function(input_signature=self.signature())
+        def named(*args):
+            return dict(zip(names, frozen(*args)))
+
+        return named

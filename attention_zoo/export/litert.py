@@ -5,61 +5,64 @@ Built-in operators only, because the stock interpreter of TensorFlow
 2.20+ and `ai-edge-litert` no longer runs Flex (select TensorFlow) ops
 (LiteRT#6458): a model that needs one fails to convert here instead of
 failing on the phone. The variables are frozen into constants first:
-the converter leaves variables read inside a loop body (a decoder's
-`while`) as `READ_VARIABLE` ops that the interpreter cannot run.
+see `Graph.frozen_function`.
 """
+
+import tempfile
 
 import numpy as np
 
+SIGNATURE = "serving_default"
 
-def converter(graph, quantize="none", representative=None):
-    """A `tf.lite.TFLiteConverter` of `graph`, set for `quantize`:
+
+def convert(graph, quantize="none", representative=None):
+    """The `.tflite` flatbuffer of `graph`, quantized by `quantize`:
     `"float16"` weights, `"dynamic_int8"` (int8 weights, float
     activations), `"int8"` (int8 weights and activations, calibrated on
     `representative`, a list of feeds; operators without an int8 kernel
     stay float), or `"none"`."""
     import tensorflow as tf
-    from tensorflow.python.framework.convert_to_constants import (
-        convert_variables_to_constants_v2,
-    )
 
-    concrete = graph.tf_function().get_concrete_function()
-    frozen = convert_variables_to_constants_v2(concrete)
-    # Freezing drops the output names; a function around it gives them
-    # back, so that the file's signature names inputs and outputs.
-    names = sorted(concrete.structured_outputs)  # tf.nest's order
-
-    @tf.function(input_signature=graph.signature())
-    def named(*args):
-        return dict(zip(names, frozen(*args)))
-
+    named = graph.frozen_function()
+    # Through a SavedModel: converted from a concrete function, a graph
+    # with a loop (a decoder) loses its signature (its input and output
+    # names), which a SavedModel's signature keeps.
     module = tf.Module()
     module.named = named
-    result = tf.lite.TFLiteConverter.from_concrete_functions(
-        [named.get_concrete_function()], module
-    )
-    result.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    if quantize != "none":
-        result.optimizations = [tf.lite.Optimize.DEFAULT]
-    if quantize == "float16":
-        result.target_spec.supported_types = [tf.float16]
-    if quantize == "int8":
-        if not representative:
-            raise ValueError("int8 quantization needs representative feeds.")
-        names = list(graph.inputs)
+    with tempfile.TemporaryDirectory() as directory:
+        tf.saved_model.save(
+            module,
+            directory,
+            signatures={SIGNATURE: named.get_concrete_function()},
+            options=tf.saved_model.SaveOptions(
+                experimental_custom_gradients=False
+            ),
+        )
+        converter = tf.lite.TFLiteConverter.from_saved_model(
+            directory, signature_keys=[SIGNATURE]
+        )
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+        if quantize != "none":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        if quantize == "float16":
+            converter.target_spec.supported_types = [tf.float16]
+        if quantize == "int8":
+            if not representative:
+                raise ValueError("int8 quantization needs representative feeds.")
+            names = list(graph.inputs)
 
-        def examples():
-            for feed in representative:
-                yield [feed[name] for name in names]
+            def examples():
+                for feed in representative:
+                    yield {name: feed[name] for name in names}
 
-        result.representative_dataset = examples
-    return result
+            converter.representative_dataset = examples
+        return converter.convert()
 
 
 def write(model, graph, path, quantize="none", representative=None):
     """Writes `graph` as a `.tflite` file at `path`."""
     del model  # the graph's function holds it; its weights are frozen
-    flatbuffer = converter(graph, quantize, representative).convert()
+    flatbuffer = convert(graph, quantize, representative)
     flexible = [name for name in operators(flatbuffer) if name.startswith("Flex")]
     if flexible:  # the converter was told built-ins only; check anyway
         raise RuntimeError(f"the .tflite file needs Flex ops {flexible}")

@@ -57,12 +57,20 @@ def write(model, graph, path, quantize="none", representative=None):
     patch_tf2onnx()  # as keras.export does: tf2onnx predates numpy 2
     float_path = str(path) + ".float32" if quantize != "none" else str(path)
     with onnx_friendly_slice_update():
-        tf2onnx.convert.from_function(
-            graph.tf_function(),
-            input_signature=graph.signature(),
-            opset=OPSET,
-            output_path=float_path,
-        )
+        frozen, output_names = graph.frozen()
+    inputs = [t.name for t in frozen.inputs]
+    outputs = [t.name for t in frozen.outputs]
+    tf2onnx.convert.from_graph_def(
+        frozen.graph.as_graph_def(),
+        input_names=inputs,
+        output_names=outputs,
+        tensors_to_rename={
+            **dict(zip(inputs, graph.inputs)),
+            **dict(zip(outputs, output_names)),
+        },
+        opset=OPSET,
+        output_path=float_path,
+    )
     if quantize == "dynamic_int8":
         import os
 

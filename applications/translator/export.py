@@ -1,0 +1,204 @@
+"""What the translator's exports compute (TensorFlow backend): greedy
+decoding inside the graph, so that the runtime alone translates.
+
+- SavedModel `serve`: `text` (strings) in, `translation` (strings) out.
+  The SentencePiece tokenizers (KerasHub's, TensorFlow Text ops) split
+  and join inside the graph: load it with `import tensorflow_text`
+  before `tf.saved_model.load`, which registers those ops.
+- LiteRT: `source_ids` int32 `(1, source_length)` in, one sentence at a
+  time (the recurrent encoder's loops lower to TFLite's built-in ops
+  only at a fixed batch size); `target_ids` `(1, max_length + 1)` out:
+  `START`, the generated pieces, `END`, then padding.
+- ONNX: the same for any batch size.
+
+The SentencePiece models go beside the LiteRT and ONNX files
+(`source.model`, `target.model`), with `USAGE.md`: the `sentencepiece`
+package makes the ids and reads the output.
+"""
+
+import numpy as np
+
+from applications._exporter import Exporter
+from applications._exporter import as_bytes
+from applications._exporter import write_text
+from applications._seq2seq.preprocessor import END
+from applications._seq2seq.preprocessor import PAD
+from applications._seq2seq.preprocessor import START
+from applications._seq2seq.samplers import make_sampler
+
+# A quantized file's BLEU may differ from the float32 model's this much.
+QUANTIZED_BLEU_POINTS = 1.0
+
+
+class TranslatorExporter(Exporter):
+    @property
+    def preprocessor(self):
+        return self.model.preprocessor
+
+    def _decode(self, source_ids):
+        sampler = make_sampler("greedy", end_id=END, pad_id=PAD)
+        return self.model.generate_step(
+            source_ids, sampler, self.model.max_length
+        )
+
+    def graph(self, format):
+        from attention_zoo.export import Graph
+
+        length = self.preprocessor.source_length
+        if format == "tf_saved_model":
+            tokenizers = [
+                self.preprocessor.source_tokenizer,
+                self.preprocessor.target_tokenizer,
+            ]
+            return Graph(
+                lambda text: {
+                    "translation": self._detokenize(
+                        self._decode(self._source_ids(text))
+                    )
+                },
+                {"text": ((None,), "string")},
+                resources=[t._sentence_piece for t in tokenizers],
+            )
+        batch = 1 if format == "litert" else None
+        return Graph(
+            lambda source_ids: {"target_ids": self._decode(source_ids)},
+            {"source_ids": ((batch, length), "int32")},
+        )
+
+    def _source_ids(self, text):
+        """`Seq2SeqPreprocessor.encode_sources` in the graph."""
+        import tensorflow as tf
+
+        length = self.preprocessor.source_length
+        pieces = self.preprocessor.source_tokenizer(text)[:, : length - 1]
+        ends = tf.fill([tf.shape(text)[0], 1], END)
+        ids = tf.concat([tf.cast(pieces, "int32"), ends], axis=1)
+        return ids.to_tensor(PAD, shape=[None, length])
+
+    def _detokenize(self, ids):
+        """`Seq2SeqPreprocessor.detokenize` in the graph: the pieces up
+        to the first `END`, joined."""
+        import tensorflow as tf
+
+        ids = ids[:, 1:]  # after START
+        before_end = tf.cumsum(tf.cast(ids == END, "int32"), axis=1) == 0
+        kept = before_end & (ids != PAD) & (ids != START)
+        pieces = tf.ragged.boolean_mask(ids, kept)
+        text = self.preprocessor.target_tokenizer.detokenize(pieces)
+        return tf.reshape(text, [-1])
+
+    def feed(self, example, format):
+        if format == "tf_saved_model":
+            return {"text": np.array([example.encode("utf-8")], dtype=object)}
+        return {"source_ids": self.preprocessor.encode_sources([example])}
+
+    def expected(self, examples, format):
+        if format == "tf_saved_model":
+            return {"translation": as_bytes(self.model.generate(examples))}
+        ids = self.model.generate_ids(self.preprocessor(examples))
+        start = np.full((len(ids), 1), START, dtype="int32")
+        return {"target_ids": np.concatenate([start, ids], axis=1)}
+
+    def _translations(self, outputs):
+        if "translation" in outputs:
+            return [t.decode("utf-8") for t in outputs["translation"]]
+        return self.preprocessor.detokenize(outputs["target_ids"][:, 1:])
+
+    def check(self, expected, actual, format, quantize, references):
+        """Float32: the same translations, token for token (what follows
+        `END` is not compared); quantized: `check_quantized`."""
+        if quantize != "none":
+            return self.check_quantized(expected, actual, references)
+        if "target_ids" in expected:
+            want = self.preprocessor.generated_pieces(expected["target_ids"])
+            got = self.preprocessor.generated_pieces(actual["target_ids"])
+            name = "target_ids"
+        else:
+            want, got = self._translations(expected), self._translations(actual)
+            name = "translation"
+        identical = float(np.mean([w == g for w, g in zip(want, got)]))
+        problems = []
+        if identical < 1.0:
+            problems.append(
+                f"{name} differs from Keras's greedy decoding on "
+                f"{1 - identical:.1%} of the examples"
+            )
+        return {name: {"identical": identical}}, problems
+
+    def check_quantized(self, expected, actual, references):
+        from attention_zoo.metrics import corpus_bleu
+
+        want, got = self._translations(expected), self._translations(actual)
+        bleu = {
+            "keras_float32": corpus_bleu(want, references),
+            "quantized": corpus_bleu(got, references),
+        }
+        figures = {
+            "bleu": bleu,
+            "identical": float(np.mean([w == g for w, g in zip(want, got)])),
+        }
+        problems = []
+        if abs(bleu["quantized"] - bleu["keras_float32"]) > QUANTIZED_BLEU_POINTS:
+            problems.append(
+                f"BLEU {bleu['quantized']:.2f} quantized against "
+                f"{bleu['keras_float32']:.2f} in float32 (at most "
+                f"{QUANTIZED_BLEU_POINTS:g} point apart allowed)"
+            )
+        return figures, problems
+
+    def write_assets(self, directory, format):
+        if format == "tf_saved_model":
+            return []
+        names = ["source.model"]
+        (directory / "source.model").write_bytes(self.preprocessor.source_proto)
+        target = self.preprocessor.target_proto or self.preprocessor.source_proto
+        (directory / "target.model").write_bytes(target)
+        names.append("target.model")
+        usage = USAGE.format(
+            length=self.preprocessor.source_length,
+            length_minus=self.preprocessor.source_length - 1,
+            max_length_plus=self.model.max_length + 1,
+            end=END,
+        )
+        return [*names, write_text(directory, "USAGE.md", usage)]
+
+
+USAGE = """# Using model.tflite and model.onnx
+
+Both decode greedily inside the graph. They take `source_ids`, int32
+`(1, {length})` (the `.tflite` file one sentence at a time, the `.onnx`
+file any batch): the sentence's SentencePiece ids of `source.model`, cut
+to {length_minus} pieces, then the end id {end}, then padding 0. They return
+`target_ids` `(batch, {max_length_plus})`: the start id 2, the translation's
+ids of `target.model`, the end id {end}, then anything.
+
+```python
+import numpy as np
+import sentencepiece  # pip install sentencepiece
+
+source = sentencepiece.SentencePieceProcessor(model_file="source.model")
+target = sentencepiece.SentencePieceProcessor(model_file="target.model")
+
+def source_ids(text, length={length}):
+    pieces = source.encode(text)[: length - 1] + [{end}]
+    ids = np.zeros((1, length), dtype="int32")
+    ids[0, : len(pieces)] = pieces
+    return ids
+
+def translation(target_ids):
+    pieces = list(target_ids[0, 1:])
+    pieces = pieces[: pieces.index({end})] if {end} in pieces else pieces
+    return target.decode([int(p) for p in pieces if p > 2])
+
+# LiteRT (pip install ai-edge-litert)
+from ai_edge_litert.interpreter import Interpreter
+run = Interpreter(model_path="model.tflite").get_signature_runner()
+print(translation(run(source_ids=source_ids("I love you."))["target_ids"]))
+
+# ONNX Runtime (pip install onnxruntime)
+import onnxruntime
+session = onnxruntime.InferenceSession("model.onnx")
+ids, = session.run(None, {{"source_ids": source_ids("I love you.")}})
+print(translation(ids))
+```
+"""
