@@ -1,6 +1,7 @@
 """`make demo` works: the demo trains the text classifier application on
 the committed IMDB sample, reports a real accuracy, explains three
-reviews and writes its picture and a loadable model (quick mode, on the
+reviews, writes its picture and a loadable model, and exports the model
+to TFLite whose LiteRT labels agree with Keras (quick mode, on the
 backend under test)."""
 
 import os
@@ -10,7 +11,7 @@ import sys
 
 import keras
 
-import applications.text_classifier  # noqa: F401 (registers its classes)
+from applications.text_classifier import TextClassifier  # noqa: F401 (registers)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -39,3 +40,15 @@ def test_demo_quick_run(tmp_path):
     assert os.path.getsize(os.path.join(output, "attention.png")) > 10_000
     model = keras.saving.load_model(os.path.join(output, "model.keras"))
     assert model.predict(["A wonderful film."], verbose=0).shape == (1, 2)
+    tflite = os.path.join(output, "export", "model.tflite")
+    assert os.path.getsize(tflite) > 100_000  # about 5 MB of float32 weights
+    litert = re.findall(
+        r"test review \d+: LiteRT (\w+) \(p = ([0-9.]+)\), "
+        r"Keras (\w+) \(p = ([0-9.]+)\)",
+        result.stdout,
+    )
+    assert len(litert) == 3
+    for litert_label, litert_p, keras_label, keras_p in litert:
+        assert litert_label == keras_label
+        assert abs(float(litert_p) - float(keras_p)) <= 0.002
+    assert "LiteRT and Keras agree on the 3 labels" in result.stdout
