@@ -26,7 +26,10 @@ class ClassifierExporter(Exporter):
 
         labels = tf.constant(self.model.labels)
         best = tf.argmax(probabilities, axis=-1)
-        return {"label": tf.gather(labels, best), "probabilities": probabilities}
+        return {
+            "label": tf.gather(labels, best),
+            "probabilities": probabilities,
+        }
 
     def expected(self, examples, format):
         probabilities = self.model.predict(
@@ -62,9 +65,15 @@ class ClassifierExporter(Exporter):
         if format == "tf_saved_model":
             return []  # labels are inside; raw inputs go in
         labels = write_text(
-            directory, "labels.txt", "".join(f"{l}\n" for l in self.model.labels)
+            directory,
+            "labels.txt",
+            "".join(f"{name}\n" for name in self.model.labels),
         )
-        return [labels, *self.more_assets(directory), self.write_usage(directory)]
+        return [
+            labels,
+            *self.more_assets(directory),
+            self.write_usage(directory),
+        ]
 
     def more_assets(self, directory):
         return []

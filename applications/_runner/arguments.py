@@ -233,7 +233,9 @@ def make_parser(app):
     evaluate.add_argument(
         "--model", metavar="FILE", required=True, help=MODEL_HELP
     )
-    _add_test_data_flags(evaluate, app, "evaluate a seeded sample of N examples (default: all)")
+    _add_test_data_flags(
+        evaluate, app, "evaluate a seeded sample of N examples (default: all)"
+    )
     evaluate.add_argument(
         "--batch-size",
         metavar="N",

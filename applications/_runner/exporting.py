@@ -70,7 +70,7 @@ def export(app, args, load_checked_model):
         inputs, references = exporter.examples(test)
     if not inputs:
         raise UsageError(f"--data {args.data} has no held-out examples")
-    calibration = inputs[: CALIBRATION_EXAMPLES]
+    calibration = inputs[:CALIBRATION_EXAMPLES]
     report = {
         "application": app.name,
         "model": str(args.model),
@@ -96,11 +96,18 @@ def export(app, args, load_checked_model):
         for format in formats:
             _say(f"export: writing and checking {format}", args)
             result = _export_one(
-                exporter, format, args.quantize, work, inputs, references,
+                exporter,
+                format,
+                args.quantize,
+                work,
+                inputs,
+                references,
                 calibration,
             )
             report["formats"][format] = result
-            failures += [f"{format}: {problem}" for problem in result["problems"]]
+            failures += [
+                f"{format}: {problem}" for problem in result["problems"]
+            ]
         if failures:
             raise CheckFailed(
                 "the export does not match the Keras model, nothing was "
@@ -119,7 +126,9 @@ def export(app, args, load_checked_model):
     return 0
 
 
-def _export_one(exporter, format, quantize, work, inputs, references, calibration):
+def _export_one(
+    exporter, format, quantize, work, inputs, references, calibration
+):
     """Writes `format` into `work`, runs it on `inputs` and returns its
     part of the report (`problems` empty when it passed)."""
     from attention_zoo.export import median_latency_ms
@@ -139,14 +148,14 @@ def _export_one(exporter, format, quantize, work, inputs, references, calibratio
     )
     first = exporter.feed(inputs[0], format)
     latency = {
-        "keras": median_latency_ms(lambda: exporter.expected(inputs[:1], format)),
+        "keras": median_latency_ms(
+            lambda: exporter.expected(inputs[:1], format)
+        ),
         format: median_latency_ms(lambda: runtime.run(first)),
     }
     files = exporter.write_assets(work, format)
     result = {
-        "files": {
-            name: _size(work / name) for name in [path.name, *files]
-        },
+        "files": {name: _size(work / name) for name in [path.name, *files]},
         "comparison": figures,
         "batch_1_latency_ms": latency,
         "problems": problems,

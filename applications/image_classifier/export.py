@@ -59,7 +59,8 @@ from PIL import Image
 labels = open("labels.txt", encoding="utf-8").read().split("\\n")[:-1]
 mode = {{1: "L", 3: "RGB", 4: "RGBA"}}[{channels}]
 image = Image.open("picture.png").convert(mode).resize(({width}, {height}))
-images = np.asarray(image, dtype="uint8").reshape(1, {height}, {width}, {channels})
+images = np.asarray(image, dtype="uint8")
+images = images.reshape(1, {height}, {width}, {channels})
 
 # LiteRT (pip install ai-edge-litert)
 from ai_edge_litert.interpreter import Interpreter

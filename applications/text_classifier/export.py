@@ -86,7 +86,7 @@ class TextClassifierExporter(ClassifierExporter):
         return USAGE.format(length=self.sequence_length)
 
 
-USAGE = '''# Using model.tflite and model.onnx
+USAGE = """# Using model.tflite and model.onnx
 
 Both take `token_ids`, int32 of shape `(batch, {length})`, and return
 `probabilities` `(batch, classes)`; class `i` is line `i` of `labels.txt`.
@@ -117,7 +117,8 @@ probabilities = run(token_ids=token_ids("A wonderful film."))["probabilities"]
 # ONNX Runtime (pip install onnxruntime)
 import onnxruntime
 session = onnxruntime.InferenceSession("model.onnx")
-probabilities, = session.run(None, {{"token_ids": token_ids("A wonderful film.")}})
+ids = token_ids("A wonderful film.")
+probabilities, = session.run(None, {{"token_ids": ids}})
 print(labels[int(probabilities[0].argmax())])
 ```
-'''
+"""

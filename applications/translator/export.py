@@ -138,7 +138,10 @@ class TranslatorExporter(Exporter):
             "identical": float(np.mean([w == g for w, g in zip(want, got)])),
         }
         problems = []
-        if abs(bleu["quantized"] - bleu["keras_float32"]) > QUANTIZED_BLEU_POINTS:
+        if (
+            abs(bleu["quantized"] - bleu["keras_float32"])
+            > QUANTIZED_BLEU_POINTS
+        ):
             problems.append(
                 f"BLEU {bleu['quantized']:.2f} quantized against "
                 f"{bleu['keras_float32']:.2f} in float32 (at most "
@@ -151,7 +154,9 @@ class TranslatorExporter(Exporter):
             return []
         names = ["source.model"]
         (directory / "source.model").write_bytes(self.preprocessor.source_proto)
-        target = self.preprocessor.target_proto or self.preprocessor.source_proto
+        target = (
+            self.preprocessor.target_proto or self.preprocessor.source_proto
+        )
         (directory / "target.model").write_bytes(target)
         names.append("target.model")
         usage = USAGE.format(

@@ -4,11 +4,11 @@ and their verification in the runtimes that serve them.
 An exported function is a `Graph` (named tensors in, named tensors out,
 traced by TensorFlow). Each format has a writer and a runtime:
 
-| format | writer | runtime |
-| --- | --- | --- |
-| `tf_saved_model` | `saved_model.write` (`keras.export.ExportArchive`) | `tf.saved_model.load` |
-| `litert` | `litert.write` (`tf.lite.TFLiteConverter`, built-in ops only) | `ai_edge_litert` interpreter |
-| `onnx` | `onnx.write` (`tf2onnx`) | `onnxruntime.InferenceSession` |
+- `tf_saved_model`: `saved_model.write` (`keras.export.ExportArchive`),
+  run by `tf.saved_model.load`;
+- `litert`: `litert.write` (`tf.lite.TFLiteConverter`, built-in ops
+  only), run by the `ai_edge_litert` interpreter;
+- `onnx`: `onnx.write` (`tf2onnx`), run by `onnxruntime`.
 
 All writers need the TensorFlow backend: a SavedModel and a `.tflite`
 file hold TensorFlow graphs, and one traced graph serving all three

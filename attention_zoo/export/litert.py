@@ -48,7 +48,9 @@ def convert(graph, quantize="none", representative=None):
             converter.target_spec.supported_types = [tf.float16]
         if quantize == "int8":
             if not representative:
-                raise ValueError("int8 quantization needs representative feeds.")
+                raise ValueError(
+                    "int8 quantization needs representative feeds."
+                )
             names = list(graph.inputs)
 
             def examples():
@@ -63,7 +65,9 @@ def write(model, graph, path, quantize="none", representative=None):
     """Writes `graph` as a `.tflite` file at `path`."""
     del model  # the graph's function holds it; its weights are frozen
     flatbuffer = convert(graph, quantize, representative)
-    flexible = [name for name in operators(flatbuffer) if name.startswith("Flex")]
+    flexible = [
+        name for name in operators(flatbuffer) if name.startswith("Flex")
+    ]
     if flexible:  # the converter was told built-ins only; check anyway
         raise RuntimeError(f"the .tflite file needs Flex ops {flexible}")
     with open(path, "wb") as file:

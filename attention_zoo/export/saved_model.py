@@ -36,5 +36,7 @@ class Runtime:
         self._names = list(graph.inputs)
 
     def run(self, feed):
-        outputs = self._serve(*[self._tf.constant(feed[n]) for n in self._names])
+        outputs = self._serve(
+            *[self._tf.constant(feed[n]) for n in self._names]
+        )
         return {name: np.asarray(value) for name, value in outputs.items()}

@@ -18,7 +18,9 @@ def compare(expected, actual):
                 f"output {name!r} has shape {got.shape}, Keras's {want.shape}"
             )
         if want.dtype.kind == "f":
-            difference = np.abs(want.astype("float64") - got) if want.size else 0
+            difference = (
+                np.abs(want.astype("float64") - got) if want.size else 0
+            )
             figures[name] = {"max_abs_difference": float(np.max(difference))}
         else:
             equal = (want == got).reshape(len(want), -1).all(axis=1)

@@ -1,0 +1,330 @@
+"""`python -m applications.<app> export` for the three applications, on
+tiny models trained on real data in this module: every format written
+from the backend the suite runs on (off TensorFlow, through the
+TensorFlow subprocess), each file loaded here in its real runtime
+(`tf.saved_model.load`, the LiteRT interpreter, `onnxruntime`) and
+compared with the Keras model of this backend. The export command's own
+checks are tested by `export_report.json` and by what it refuses."""
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from applications._runner import main
+from applications.image_classifier import ImageClassifier
+from applications.text_classifier import TextClassifier
+from applications.translator import Translator
+from applications.image_classifier.cli import APPLICATION as IMAGES
+from applications.text_classifier.cli import APPLICATION as TEXTS
+from applications.translator.cli import APPLICATION as TRANSLATOR
+from tests.application_harness import run_cli
+from tests.application_harness import train_cli
+from tests.applications.image_classifier_test import FASHION
+from tests.applications.image_classifier_test import fashion
+
+ROOT = Path(__file__).resolve().parents[2]
+IMDB = ROOT / "data" / "imdb_sample"
+SPA_ENG = ROOT / "data" / "spa_eng_sample" / "spa.txt"
+FORMATS = ("tf_saved_model", "litert", "onnx")
+EXAMPLES = "6"  # held-out examples the export command checks
+IS_TENSORFLOW = keras.backend.backend() == "tensorflow"
+
+
+def load(run, model_class):
+    model = keras.saving.load_model(run / "model.keras")
+    assert isinstance(model, model_class)
+    return model
+
+
+def export(application, run, data, output, *argv):
+    result = run_cli(
+        application,
+        "export",
+        "--model",
+        str(run / "model.keras"),
+        "--data",
+        str(data),
+        "--output",
+        str(output),
+        "--max-examples",
+        EXAMPLES,
+        "--quiet",
+        *argv,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((output / "export_report.json").read_text())
+    assert json.loads(result.stdout) == report
+    return report
+
+
+def check_report(report, formats=FORMATS):
+    assert report["exported_by"] == "tensorflow"
+    assert report["export_requested_on"] == keras.backend.backend()
+    assert list(report["formats"]) == list(formats)
+    for part in report["formats"].values():
+        assert part["problems"] == []
+        assert all(size > 0 for size in part["files"].values())
+        assert set(part["batch_1_latency_ms"]) >= {"keras"}
+    if "litert" in report["formats"]:
+        operators = report["formats"]["litert"]["operators"]
+        assert operators and not any(o.startswith("Flex") for o in operators)
+
+
+def litert(path):
+    from ai_edge_litert.interpreter import Interpreter
+
+    return Interpreter(model_path=str(path)).get_signature_runner()
+
+
+def onnx(path):
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path))
+    return lambda **feed: dict(
+        zip([o.name for o in session.get_outputs()], session.run(None, feed))
+    )
+
+
+def saved_model(path):
+    import tensorflow as tf
+    import tensorflow_text  # noqa: F401 (registers the SentencePiece ops)
+
+    loaded = tf.saved_model.load(str(path))
+    return lambda **feed: {
+        name: value.numpy()
+        for name, value in loaded.serve(
+            *[tf.constant(value) for value in feed.values()]
+        ).items()
+    }
+
+
+# Text classifier -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def text_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("text")
+    run = train_cli(
+        TEXTS,
+        root / "run",
+        "--data",
+        str(IMDB / "train.csv"),
+        "--test-data",
+        str(IMDB / "test.csv"),
+        "--max-examples",
+        "200",
+        "--epochs",
+        "1",
+    )
+    output = root / "export"
+    return run, output, export(TEXTS, run, IMDB / "test.csv", output)
+
+
+def test_text_classifier_exports_match_keras(text_run):
+    run, output, report = text_run
+    check_report(report)
+    assert {"vocabulary.txt", "labels.txt", "USAGE.md"} <= {
+        path.name for path in output.iterdir()
+    }
+    model = load(run, TextClassifier)
+    texts = ["A wonderful, moving film!", "Dull.<br />I didn't like it at all."]
+    expected = model.predict(texts, verbose=0)
+    for text, want in zip(texts, expected):
+        ids = model.preprocessor([text])
+        for runner in (
+            litert(output / "model.tflite"),
+            onnx(output / "model.onnx"),
+        ):
+            got = runner(token_ids=ids)["probabilities"][0]
+            np.testing.assert_allclose(got, want, atol=1e-4)
+        served = saved_model(output / "saved_model")(
+            text=np.array([text.encode()], dtype=object)
+        )
+        np.testing.assert_allclose(served["probabilities"][0], want, atol=1e-4)
+        label = model.labels[int(want.argmax())]
+        assert served["label"][0].decode() == label
+    # The vocabulary file gives the preprocessor's ids.
+    words = (output / "vocabulary.txt").read_text().split("\n")[:-1]
+    assert words[:2] == ["", "[UNK]"]
+    assert words[2:] == model.preprocessor.vocabulary
+
+
+@pytest.mark.skipif(
+    not IS_TENSORFLOW,
+    reason="quantized files are converted under TensorFlow whatever the "
+    "training backend; the hand-over is tested on every backend",
+)
+@pytest.mark.parametrize("quantize", ["dynamic_int8", "int8"])
+def test_quantized_text_classifier_keeps_labels(text_run, tmp_path, quantize):
+    run, _, float32 = text_run
+    report = export(
+        TEXTS,
+        run,
+        IMDB / "test.csv",
+        tmp_path / quantize,
+        "--format",
+        "litert",
+        "--quantize",
+        quantize,
+    )
+    check_report(report, ["litert"])
+    part = report["formats"]["litert"]
+    assert part["comparison"]["label_agreement"] >= 0.99
+    assert part["files"]["model.tflite"] < (
+        float32["formats"]["litert"]["files"]["model.tflite"] / 2
+    )
+
+
+# Image classifier ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def image_run(tmp_path_factory):
+    if not (FASHION / "t10k-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"Fashion-MNIST not found in {FASHION}")
+    root = tmp_path_factory.mktemp("images")
+    images, labels = fashion(96)
+    np.savez(
+        root / "fashion.npz",
+        x_train=images[:64, :, :, None],
+        y_train=labels[:64],
+        x_test=images[64:, :, :, None],
+        y_test=labels[64:],
+    )
+    run = train_cli(
+        IMAGES,
+        root / "run",
+        "--data",
+        str(root / "fashion.npz"),
+        "--attention",
+        "cbam",
+        "--epochs",
+        "1",
+    )
+    output = root / "export"
+    return (
+        run,
+        output,
+        root / "fashion.npz",
+        export(IMAGES, run, root / "fashion.npz", output),
+    )
+
+
+def test_image_classifier_exports_match_keras(image_run):
+    run, output, data, report = image_run
+    check_report(report)
+    model = load(run, ImageClassifier)
+    images = np.load(data)["x_test"][:2]
+    expected = model.predict(images, verbose=0)
+    for runner in (
+        litert(output / "model.tflite"),
+        onnx(output / "model.onnx"),
+        saved_model(output / "saved_model"),
+    ):
+        got = runner(images=images)["probabilities"]
+        np.testing.assert_allclose(got, expected, atol=1e-4)
+
+
+# Translator ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def translator_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("translator")
+    run = train_cli(
+        TRANSLATOR,
+        root / "run",
+        "--data",
+        str(SPA_ENG),
+        "--max-examples",
+        "60",
+        "--epochs",
+        "1",
+        "--sequence-length",
+        "10",
+        "--vocabulary-size",
+        "150",
+    )
+    output = root / "export"
+    return run, output, export(TRANSLATOR, run, SPA_ENG, output)
+
+
+def test_translator_exports_decode_as_keras_does(translator_run):
+    run, output, report = translator_run
+    check_report(report)
+    assert {"source.model", "target.model", "USAGE.md"} <= {
+        path.name for path in output.iterdir()
+    }
+    model = load(run, Translator)
+    sentences = ["I love you.", "¿Dónde está Tom?"]
+    ids = model.preprocessor(sentences)
+    want = model.preprocessor.generated_pieces(model.generate_ids(ids))
+    for runner in (
+        litert(output / "model.tflite"),
+        onnx(output / "model.onnx"),
+    ):
+        got = [runner(source_ids=row[None])["target_ids"][0] for row in ids]
+        assert [int(row[0]) for row in got] == [2, 2]  # START
+        rows = [np.asarray(row)[1:] for row in got]
+        assert model.preprocessor.generated_pieces(rows) == want
+    served = saved_model(output / "saved_model")(
+        text=np.array([s.encode() for s in sentences], dtype=object)
+    )
+    translations = [t.decode() for t in served["translation"]]
+    assert translations == model.generate(sentences)
+
+
+# Refusals --------------------------------------------------------------------
+
+
+def run_export(application, model, output, capsys, *argv):
+    status = main(
+        application,
+        [
+            "export",
+            "--model",
+            str(model),
+            "--data",
+            str(IMDB / "test.csv"),
+            "--output",
+            str(output),
+            *argv,
+        ],
+    )
+    return status, capsys.readouterr().err.strip().splitlines()
+
+
+def test_bad_exports_exit_2_and_write_nothing(text_run, tmp_path, capsys):
+    run, _, _ = text_run
+    corrupted = tmp_path / "corrupted.keras"
+    corrupted.write_bytes((run / "model.keras").read_bytes()[:1000])
+    status, err = run_export(TEXTS, corrupted, tmp_path / "a", capsys)
+    assert status == 2 and len(err) == 1 and "corrupted.keras" in err[0]
+    # A text classifier given to the translator's command.
+    status, err = run_export(
+        TRANSLATOR, run / "model.keras", tmp_path / "b", capsys
+    )
+    assert status == 2 and len(err) == 1 and "TextClassifier" in err[0]
+    # An output that exists and is not empty.
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "keep.txt").write_text("mine")
+    status, err = run_export(TEXTS, run / "model.keras", taken, capsys)
+    assert status == 2 and len(err) == 1 and "not empty" in err[0]
+    assert [p.name for p in taken.iterdir()] == ["keep.txt"]
+    # An output under a file; a quantization a format does not offer.
+    status, err = run_export(
+        TEXTS, run / "model.keras", run / "model.keras" / "out", capsys
+    )
+    assert status == 2 and len(err) == 1
+    status, err = run_export(
+        TEXTS, run / "model.keras", tmp_path / "c", capsys, "--quantize", "int8"
+    )
+    assert status == 2 and len(err) == 1 and "onnx" in err[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "corrupted.keras",
+        "taken",
+    ]
