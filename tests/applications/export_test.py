@@ -15,10 +15,10 @@ import pytest
 
 from applications._runner import main
 from applications.image_classifier import ImageClassifier
-from applications.text_classifier import TextClassifier
-from applications.translator import Translator
 from applications.image_classifier.cli import APPLICATION as IMAGES
+from applications.text_classifier import TextClassifier
 from applications.text_classifier.cli import APPLICATION as TEXTS
+from applications.translator import Translator
 from applications.translator.cli import APPLICATION as TRANSLATOR
 from tests.application_harness import run_cli
 from tests.application_harness import train_cli
