@@ -458,12 +458,36 @@ def unknown_backend(c):
     return c.cli(TEXT, "predict", "--model", "m.keras", "text")
 
 
-@trigger("export-not-available")
-def export_not_available(c):
-    return [
-        c.cli(TEXT, "export", "--model", c.model("text"), "--output", "e"),
-        c.cli(IMAGE, "export", "--model", c.model("image"), "--output", "e"),
-    ]
+@trigger("export-output-not-empty")
+def export_output_not_empty(c):
+    Path("e").mkdir()
+    Path("e", "mine.txt").write_text("kept")
+    return c.cli(
+        TEXT,
+        "export",
+        "--model",
+        c.model("text"),
+        "--data",
+        "d.csv",
+        "--output",
+        "e",
+    )
+
+
+@trigger("export-quantize-not-offered")
+def export_quantize_not_offered(c):
+    return c.cli(
+        TEXT,
+        "export",
+        "--model",
+        c.model("text"),
+        "--data",
+        "d.csv",
+        "--output",
+        "e",
+        "--quantize",
+        "int8",
+    )
 
 
 # Model files ----------------------------------------------------------------

@@ -53,7 +53,14 @@ def check_quantization(formats, quantize):
 def export(app, args, load_checked_model):
     import keras
 
-    check_output(args.output, overwrite=args.overwrite)
+    output = Path(args.output)
+    if output.is_dir() and any(output.iterdir()) and not args.overwrite:
+        raise UsageError(
+            f"--output {output} is not empty (an earlier export?); choose a "
+            "new folder, or add --overwrite to replace it once this export "
+            "has passed its checks"
+        )
+    check_output(args.output, overwrite=True)  # a file, not writable
     formats = list(dict.fromkeys(args.format))
     check_quantization(formats, args.quantize)
     model = load_checked_model(app, args)
@@ -85,7 +92,6 @@ def export(app, args, load_checked_model):
         ),
         "formats": {},
     }
-    output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-"))
     umask = os.umask(0)

@@ -412,14 +412,6 @@ def test_predict_warns_about_what_the_model_could_not_read(trained_run):
     ]
 
 
-def test_export_is_refused_until_it_exists(trained_run, tmp_path, capsys):
-    model = str(trained_run / "model.keras")
-    argv = ["export", "--model", model, "--output", str(tmp_path / "out")]
-    assert main(APPLICATION, argv) == 2
-    assert "export is not available" in capsys.readouterr().err
-    assert not (tmp_path / "out").exists()
-
-
 def test_a_refused_output_leaves_the_earlier_run_untouched(trained_run, capsys):
     before = snapshot(trained_run)
     common = ["train", "--output", str(trained_run), "--data", str(TRAIN_CSV)]
