@@ -474,6 +474,22 @@ def export_output_not_empty(c):
     )
 
 
+@trigger("export-calibration-without-int8")
+def export_calibration_without_int8(c):
+    return c.cli(
+        TEXT,
+        "export",
+        "--model",
+        c.model("text"),
+        "--data",
+        "d.csv",
+        "--output",
+        "e",
+        "--calibration-data",
+        "d.csv",
+    )
+
+
 @trigger("export-quantize-not-offered")
 def export_quantize_not_offered(c):
     return c.cli(

@@ -189,6 +189,7 @@ MODEL_HELP = "a model.keras file written by train"
 EXPORT_FORMATS = ("tf_saved_model", "litert", "onnx")
 EXPORT_QUANTIZATIONS = ("none", "float16", "dynamic_int8", "int8")
 EXPORT_EXAMPLES = 100
+EXPORT_CALIBRATION_EXAMPLES = 100
 
 
 def _add_test_data_flags(parser, app, examples_help, default_examples=None):
@@ -304,6 +305,13 @@ def make_parser(app):
         "check the export on a seeded sample of N held-out examples "
         f"(default {EXPORT_EXAMPLES})",
         default_examples=EXPORT_EXAMPLES,
+    )
+    export.add_argument(
+        "--calibration-data",
+        metavar="PATH",
+        help="with --quantize int8: training data in --data's format; "
+        f"{EXPORT_CALIBRATION_EXAMPLES} of its examples calibrate the int8 "
+        "ranges (default: the examples checked, of --data)",
     )
     export.add_argument(
         "--overwrite",

@@ -16,6 +16,7 @@ model, each checked in its runtime before anything is published.
    `export_report.json`; else it is removed and the command exits 1.
 """
 
+import argparse
 import contextlib
 import json
 import os
@@ -25,6 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from applications._runner.arguments import EXPORT_CALIBRATION_EXAMPLES
 from applications._runner.errors import CheckFailed
 from applications._runner.errors import UsageError
 from applications._runner.run_directory import check_output
@@ -34,7 +36,6 @@ from applications._runner.run_directory import write_json
 REPORT = "export_report.json"
 # Where `export` was asked for, passed to the TensorFlow subprocess.
 _REQUESTED_ON = "ATTENTION_ZOO_EXPORT_REQUESTED_ON"
-CALIBRATION_EXAMPLES = 100  # int8's representative feeds, at most
 
 
 def check_quantization(formats, quantize):
@@ -63,6 +64,11 @@ def export(app, args, load_checked_model):
     check_output(args.output, overwrite=True)  # a file, not writable
     formats = list(dict.fromkeys(args.format))
     check_quantization(formats, args.quantize)
+    if args.calibration_data is not None and args.quantize != "int8":
+        raise UsageError(
+            "--calibration-data calibrates --quantize int8 only; add "
+            "--quantize int8 or leave --calibration-data out"
+        )
     model = load_checked_model(app, args)
     backend = keras.backend.backend()
     if backend != "tensorflow":
@@ -77,7 +83,9 @@ def export(app, args, load_checked_model):
         inputs, references = exporter.examples(test)
     if not inputs:
         raise UsageError(f"--data {args.data} has no held-out examples")
-    calibration = inputs[:CALIBRATION_EXAMPLES]
+    calibration, calibration_source = _calibration(
+        app, args, model, exporter, inputs
+    )
     report = {
         "application": app.name,
         "model": str(args.model),
@@ -85,11 +93,7 @@ def export(app, args, load_checked_model):
         "exported_by": "tensorflow",
         "quantize": args.quantize,
         "examples": len(inputs),
-        "int8_calibration": (
-            f"the first {len(calibration)} of the examples checked"
-            if args.quantize == "int8"
-            else None
-        ),
+        "int8_calibration": calibration_source,
         "formats": {},
     }
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -109,6 +113,7 @@ def export(app, args, load_checked_model):
                 inputs,
                 references,
                 calibration,
+                quiet=not args.verbose,
             )
             report["formats"][format] = result
             failures += [
@@ -132,11 +137,37 @@ def export(app, args, load_checked_model):
     return 0
 
 
+def _calibration(app, args, model, exporter, inputs):
+    """`(inputs, description)` of int8's representative examples: a
+    seeded sample of `--calibration-data` (read as `--data` is), else the
+    first of the examples checked."""
+    if args.quantize != "int8":
+        return [], None
+    if args.calibration_data is None:
+        chosen = inputs[:EXPORT_CALIBRATION_EXAMPLES]
+        return chosen, f"the first {len(chosen)} examples checked"
+    calibration_args = argparse.Namespace(**vars(args))
+    calibration_args.data = args.calibration_data
+    calibration_args.max_examples = EXPORT_CALIBRATION_EXAMPLES
+    # Read whole: a translator's --target-data pairs with --data only.
+    for name in ("target_data", "test_fraction"):
+        if hasattr(calibration_args, name):
+            setattr(calibration_args, name, None)
+    with contextlib.redirect_stdout(sys.stderr):
+        chosen, _ = exporter.examples(
+            app.load_test_data(calibration_args, model)
+        )
+    return chosen, f"{len(chosen)} examples of {args.calibration_data}"
+
+
 def _export_one(
-    exporter, format, quantize, work, inputs, references, calibration
+    exporter, format, quantize, work, inputs, references, calibration, quiet
 ):
     """Writes `format` into `work`, runs it on `inputs` and returns its
-    part of the report (`problems` empty when it passed)."""
+    part of the report (`problems` empty when it passed). With `quiet`,
+    what the converters and runtimes print on stderr (their C++ logging
+    too) shows only if they fail."""
+    from applications._runner.main import held_stderr
     from attention_zoo.export import median_latency_ms
     from attention_zoo.export import writer
 
@@ -144,9 +175,10 @@ def _export_one(
     graph = exporter.graph(format)
     path = work / exporter.file_name(format)
     representative = [exporter.feed(x, format) for x in calibration]
-    module.write(exporter.model, graph, path, quantize, representative)
-    runtime = module.Runtime(path, graph)
-    rows = [runtime.run(exporter.feed(x, format)) for x in inputs]
+    with held_stderr() if quiet else contextlib.nullcontext():
+        module.write(exporter.model, graph, path, quantize, representative)
+        runtime = module.Runtime(path, graph)
+        rows = [runtime.run(exporter.feed(x, format)) for x in inputs]
     actual = {name: _stacked([row[name] for row in rows]) for name in rows[0]}
     expected = exporter.expected(inputs, format)
     figures, problems = exporter.check(

@@ -160,6 +160,7 @@ def test_text_classifier_exports_match_keras(text_run):
 @pytest.mark.parametrize("quantize", ["dynamic_int8", "int8"])
 def test_quantized_text_classifier_keeps_labels(text_run, tmp_path, quantize):
     run, _, float32 = text_run
+    calibration = ["--calibration-data", str(IMDB / "train.csv")]
     report = export(
         TEXTS,
         run,
@@ -169,8 +170,11 @@ def test_quantized_text_classifier_keeps_labels(text_run, tmp_path, quantize):
         "litert",
         "--quantize",
         quantize,
+        *(calibration if quantize == "int8" else []),
     )
     check_report(report, ["litert"])
+    if quantize == "int8":
+        assert report["int8_calibration"].endswith("train.csv")
     part = report["formats"]["litert"]
     assert part["comparison"]["label_agreement"] >= 0.99
     assert part["files"]["model.tflite"] < (
@@ -275,6 +279,29 @@ def test_translator_exports_decode_as_keras_does(translator_run):
     )
     translations = [t.decode() for t in served["translation"]]
     assert translations == model.generate(sentences)
+
+
+@pytest.mark.skipif(
+    not IS_TENSORFLOW,
+    reason="quantized files are converted under TensorFlow whatever the "
+    "training backend; the hand-over is tested on every backend",
+)
+def test_quantized_translator_is_judged_by_bleu(translator_run, tmp_path):
+    run, _, _ = translator_run
+    report = export(
+        TRANSLATOR,
+        run,
+        SPA_ENG,
+        tmp_path / "int8",
+        "--format",
+        "onnx",
+        "--quantize",
+        "dynamic_int8",
+    )
+    check_report(report, ["onnx"])
+    comparison = report["formats"]["onnx"]["comparison"]
+    assert set(comparison["bleu"]) == {"keras_float32", "quantized"}
+    assert 0 <= comparison["identical"] <= 1
 
 
 # Refusals --------------------------------------------------------------------
