@@ -193,7 +193,7 @@ def source_ids(text, length={length}):
 def translation(target_ids):
     pieces = list(target_ids[0, 1:])
     pieces = pieces[: pieces.index({end})] if {end} in pieces else pieces
-    return target.decode([int(p) for p in pieces if p > 2])
+    return target.decode([int(p) for p in pieces if p not in (0, 2)])
 
 # LiteRT (pip install ai-edge-litert)
 from ai_edge_litert.interpreter import Interpreter

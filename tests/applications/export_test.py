@@ -7,6 +7,8 @@ compared with the Keras model of this backend. The export command's own
 checks are tested by `export_report.json` and by what it refuses."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import keras
@@ -88,6 +90,22 @@ def onnx(path):
     )
 
 
+def run_usage(output):
+    """Runs the Python block of `output/USAGE.md` in `output` (a
+    subprocess without Keras); returns its printed lines."""
+    text = (output / "USAGE.md").read_text()
+    code = text.split("```python\n")[1].split("```")[0]
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=output,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.splitlines()
+
+
 def saved_model(path):
     import tensorflow as tf
     import tensorflow_text  # noqa: F401 (registers the SentencePiece ops)
@@ -146,6 +164,9 @@ def test_text_classifier_exports_match_keras(text_run):
         np.testing.assert_allclose(served["probabilities"][0], want, atol=1e-4)
         label = model.labels[int(want.argmax())]
         assert served["label"][0].decode() == label
+    # USAGE.md's lines of Python, without Keras, label as Keras does.
+    want = model.predict(["A wonderful film."], verbose=0)[0]
+    assert run_usage(output) == [model.labels[int(want.argmax())]]
     # The vocabulary file gives the preprocessor's ids.
     words = (output / "vocabulary.txt").read_text().split("\n")[:-1]
     assert words[:2] == ["", "[UNK]"]
@@ -279,6 +300,8 @@ def test_translator_exports_decode_as_keras_does(translator_run):
     )
     translations = [t.decode() for t in served["translation"]]
     assert translations == model.generate(sentences)
+    # USAGE.md's lines of Python (LiteRT, then ONNX), without Keras.
+    assert run_usage(output) == model.generate(["I love you."]) * 2
 
 
 @pytest.mark.skipif(
