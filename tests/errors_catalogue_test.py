@@ -458,52 +458,29 @@ def unknown_backend(c):
     return c.cli(TEXT, "predict", "--model", "m.keras", "text")
 
 
+def text_export(c, *argv):
+    """`export` of the text model into `e`, checked against `d.csv`."""
+    return c.cli(
+        TEXT, "export", "--model", c.model("text"), "--data", "d.csv",
+        "--output", "e", *argv,
+    )  # fmt: skip
+
+
 @trigger("export-output-not-empty")
 def export_output_not_empty(c):
     Path("e").mkdir()
     Path("e", "mine.txt").write_text("kept")
-    return c.cli(
-        TEXT,
-        "export",
-        "--model",
-        c.model("text"),
-        "--data",
-        "d.csv",
-        "--output",
-        "e",
-    )
+    return text_export(c)
 
 
 @trigger("export-calibration-without-int8")
 def export_calibration_without_int8(c):
-    return c.cli(
-        TEXT,
-        "export",
-        "--model",
-        c.model("text"),
-        "--data",
-        "d.csv",
-        "--output",
-        "e",
-        "--calibration-data",
-        "d.csv",
-    )
+    return text_export(c, "--calibration-data", "d.csv")
 
 
 @trigger("export-quantize-not-offered")
 def export_quantize_not_offered(c):
-    return c.cli(
-        TEXT,
-        "export",
-        "--model",
-        c.model("text"),
-        "--data",
-        "d.csv",
-        "--output",
-        "e",
-        "--quantize",
-        "int8",
-    )
+    return text_export(c, "--quantize", "int8")
 
 
 # Model files ----------------------------------------------------------------

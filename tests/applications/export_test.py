@@ -33,6 +33,11 @@ SPA_ENG = ROOT / "data" / "spa_eng_sample" / "spa.txt"
 FORMATS = ("tf_saved_model", "litert", "onnx")
 EXAMPLES = "6"  # held-out examples the export command checks
 IS_TENSORFLOW = keras.backend.backend() == "tensorflow"
+QUANTIZED_ON_TENSORFLOW_ONLY = pytest.mark.skipif(
+    not IS_TENSORFLOW,
+    reason="quantized files are converted under TensorFlow whatever the "
+    "training backend; the hand-over is tested on every backend",
+)
 
 
 def load(run, model_class):
@@ -73,6 +78,15 @@ def check_report(report, formats=FORMATS):
     if "litert" in report["formats"]:
         operators = report["formats"]["litert"]["operators"]
         assert operators and not any(o.startswith("Flex") for o in operators)
+
+
+def checked(exported_run, model_class, *files):
+    """The Keras model of an export fixture, once its report is checked
+    and `files` are beside the exported ones."""
+    run, output, report = exported_run[:3]
+    check_report(report)
+    assert set(files) <= {path.name for path in output.iterdir()}
+    return load(run, model_class)
 
 
 def litert(path):
@@ -143,11 +157,9 @@ def text_run(tmp_path_factory):
 
 def test_text_classifier_exports_match_keras(text_run):
     run, output, report = text_run
-    check_report(report)
-    assert {"vocabulary.txt", "labels.txt", "USAGE.md"} <= {
-        path.name for path in output.iterdir()
-    }
-    model = load(run, TextClassifier)
+    model = checked(
+        text_run, TextClassifier, "vocabulary.txt", "labels.txt", "USAGE.md"
+    )
     texts = ["A wonderful, moving film!", "Dull.<br />I didn't like it at all."]
     expected = model.predict(texts, verbose=0)
     for text, want in zip(texts, expected):
@@ -173,11 +185,7 @@ def test_text_classifier_exports_match_keras(text_run):
     assert words[2:] == model.preprocessor.vocabulary
 
 
-@pytest.mark.skipif(
-    not IS_TENSORFLOW,
-    reason="quantized files are converted under TensorFlow whatever the "
-    "training backend; the hand-over is tested on every backend",
-)
+@QUANTIZED_ON_TENSORFLOW_ONLY
 @pytest.mark.parametrize("quantize", ["dynamic_int8", "int8"])
 def test_quantized_text_classifier_keeps_labels(text_run, tmp_path, quantize):
     run, _, float32 = text_run
@@ -279,11 +287,9 @@ def translator_run(tmp_path_factory):
 
 def test_translator_exports_decode_as_keras_does(translator_run):
     run, output, report = translator_run
-    check_report(report)
-    assert {"source.model", "target.model", "USAGE.md"} <= {
-        path.name for path in output.iterdir()
-    }
-    model = load(run, Translator)
+    model = checked(
+        translator_run, Translator, "source.model", "target.model", "USAGE.md"
+    )
     sentences = ["I love you.", "¿Dónde está Tom?"]
     ids = model.preprocessor(sentences)
     want = model.preprocessor.generated_pieces(model.generate_ids(ids))
@@ -304,11 +310,7 @@ def test_translator_exports_decode_as_keras_does(translator_run):
     assert run_usage(output) == model.generate(["I love you."]) * 2
 
 
-@pytest.mark.skipif(
-    not IS_TENSORFLOW,
-    reason="quantized files are converted under TensorFlow whatever the "
-    "training backend; the hand-over is tested on every backend",
-)
+@QUANTIZED_ON_TENSORFLOW_ONLY
 def test_quantized_translator_is_judged_by_bleu(translator_run, tmp_path):
     run, _, _ = translator_run
     report = export(
