@@ -10,7 +10,8 @@ files and prints one JSON object (and a Markdown table on stderr).
 
     KERAS_BACKEND=tensorflow .venv/bin/python -m benchmarks.export_formats \\
         --application text_classifier --model runs/demo/model.keras \\
-        --data data/imdb_sample/test.csv
+        --data data/imdb_sample/test.csv \\
+        --calibration-data data/imdb_sample/train.csv
 """
 
 import argparse
@@ -56,6 +57,8 @@ def export(args, formats, quantize, output):
         "--quiet",
         *args.extra,
     ]
+    if quantize == "int8" and args.calibration_data:
+        command += ["--calibration-data", args.calibration_data]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         return {"error": result.stderr.strip().splitlines()[-1]}
@@ -81,6 +84,9 @@ def main():
     parser.add_argument("--model", required=True)
     parser.add_argument("--data", required=True)
     parser.add_argument("--max-examples", type=int, default=200)
+    parser.add_argument(
+        "--calibration-data", help="training data that calibrates int8"
+    )
     parser.add_argument(
         "extra", nargs="*", help="more flags of export (after --)"
     )
