@@ -61,7 +61,10 @@ def export(args, formats, quantize, output):
         command += ["--calibration-data", args.calibration_data]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
-        return {"error": result.stderr.strip().splitlines()[-1]}
+        lines = result.stderr.strip().splitlines() or [
+            f"exit status {result.returncode}"
+        ]
+        return {"error": lines[-1]}
     return json.loads(result.stdout)
 
 
