@@ -25,6 +25,9 @@ class Exporter:
         "onnx": "model.onnx",
     }
 
+    # `(format, quantize)`: why the application does not offer it.
+    refused = {}
+
     def __init__(self, model):
         self.model = model
 

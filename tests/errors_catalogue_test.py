@@ -39,6 +39,8 @@ from applications.text_classifier import TextClassifier
 from applications.text_classifier import TextClassifierBackbone
 from applications.text_classifier import TextClassifierPreprocessor
 from applications.text_classifier.cli import APPLICATION as TEXT
+from applications.translator import data as translator_data
+from applications.translator import recipe as translator_recipe
 from applications.translator.cli import APPLICATION as TRANSLATOR
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
@@ -47,6 +49,10 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 # Rows whose message breaks a rule in a file not owned here: id -> why.
 KNOWN_DEFECTS = {}
+
+SPA_ENG = (
+    Path(__file__).resolve().parents[1] / "data" / "spa_eng_sample" / "spa.txt"
+)
 
 
 class RuleBroken(AssertionError):
@@ -122,6 +128,13 @@ def test_placeholders_match_the_variable_parts():
 # Models and files -----------------------------------------------------------
 
 
+def saved_optimizer_built(model, path):
+    """Saves a compiled, untrained model with its optimizer's variables
+    made, so that loading it warns of no optimizer mismatch."""
+    model.optimizer.build(model.trainable_variables)
+    model.save(path)
+
+
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
     """Small untrained `.keras` files of each application (the errors
@@ -144,8 +157,20 @@ def models(tmp_path_factory):
         y = np.arange(8) % 2
         splits = image_data.ImageData(x, y, x, y, ["a", "b"])
         model = image_recipe.build(splits, "spatial", widths=(4,), depth=1)
-        model.save(folder / f"{name}.keras")
+        saved_optimizer_built(model, folder / f"{name}.keras")
         paths[name] = folder / f"{name}.keras"
+    sources, targets = translator_data.read_pairs(SPA_ENG)
+    translator = translator_recipe.build(
+        (sources[:24], targets[:24]),
+        vocabulary_size=60,
+        sequence_length=8,
+        num_layers=1,
+        hidden_dim=8,
+        intermediate_dim=8,
+        num_heads=1,
+    )
+    saved_optimizer_built(translator, folder / "translator.keras")
+    paths["translator"] = folder / "translator.keras"
     return paths
 
 
@@ -476,6 +501,15 @@ def export_output_not_empty(c):
 @trigger("export-calibration-without-int8")
 def export_calibration_without_int8(c):
     return text_export(c, "--calibration-data", "d.csv")
+
+
+@trigger("export-quantize-refused")
+def export_quantize_refused(c):
+    return c.cli(
+        TRANSLATOR, "export", "--model", c.model("translator"), "--data",
+        str(SPA_ENG), "--output", "e", "--format", "litert", "--quantize",
+        "int8",
+    )  # fmt: skip
 
 
 @trigger("export-quantize-not-offered")

@@ -70,6 +70,14 @@ def export(app, args, load_checked_model):
             "--quantize int8 or leave --calibration-data out"
         )
     model = load_checked_model(app, args)
+    exporter = app.exporter(model)
+    for format in formats:
+        reason = exporter.refused.get((format, args.quantize))
+        if reason:
+            raise UsageError(
+                f"--quantize {args.quantize} is not offered for {app.name}'s "
+                f"{format} file: {reason}"
+            )
     backend = keras.backend.backend()
     if backend != "tensorflow":
         return _export_under_tensorflow(app, args, backend)
@@ -77,7 +85,6 @@ def export(app, args, load_checked_model):
     if not args.verbose:
         _quiet_converters()
 
-    exporter = app.exporter(model)
     with contextlib.redirect_stdout(sys.stderr):
         test = app.load_test_data(args, model)
         inputs, references = exporter.examples(test)

@@ -31,6 +31,12 @@ QUANTIZED_BLEU_POINTS = 1.0
 
 
 class TranslatorExporter(Exporter):
+    refused = {
+        ("litert", "int8"): "the TFLite converter crashes calibrating the "
+        "decoding loop (tested with TensorFlow 2.21); use --quantize "
+        "dynamic_int8 or float16",
+    }
+
     @property
     def preprocessor(self):
         return self.model.preprocessor
