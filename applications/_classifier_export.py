@@ -69,17 +69,7 @@ class ClassifierExporter(Exporter):
             "labels.txt",
             "".join(f"{name}\n" for name in self.model.labels),
         )
-        return [
-            labels,
-            *self.more_assets(directory),
-            self.write_usage(directory),
-        ]
+        return [labels, *self.more_assets(directory)]
 
     def more_assets(self, directory):
         return []
-
-    def write_usage(self, directory):
-        return write_text(directory, "USAGE.md", self.usage())
-
-    def usage(self):
-        raise NotImplementedError

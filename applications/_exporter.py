@@ -9,11 +9,15 @@ makes its inputs of one example, `expected` is what the Keras model
 returns for the same examples, `check` compares.
 """
 
+import re
+
 import numpy as np
 
 from attention_zoo.export import compare
 
 FLOAT32_TOLERANCE = 1e-4  # largest difference of a float32 output
+# The headings of `USAGE.md`'s sections, by format.
+_USAGE_SECTIONS = {"litert": "LiteRT", "onnx": "ONNX Runtime"}
 
 
 class Exporter:
@@ -81,9 +85,29 @@ class Exporter:
         raise NotImplementedError
 
     def write_assets(self, directory, format):
-        """Writes what a user needs beside the file (a vocabulary, how to
-        use it); returns the names written."""
+        """Writes what a user needs beside the file (a vocabulary);
+        returns the names written."""
         return []
+
+    def usage(self):
+        """`USAGE.md`: how to run the LiteRT and ONNX files without
+        Keras; its Python has a `# LiteRT` and a `# ONNX Runtime`
+        section, each ending in a `print`."""
+        return None
+
+    def write_usage(self, directory, formats):
+        """Writes `USAGE.md` for the LiteRT and ONNX files among
+        `formats`, without the section of a file not written."""
+        written = [f for f in formats if f in _USAGE_SECTIONS]
+        if not written or self.usage() is None:
+            return
+        text = self.usage()
+        for format, heading in _USAGE_SECTIONS.items():
+            if format not in written:
+                text = re.sub(
+                    rf"\n\n# {heading}.*?(?=\n\n# |\n```)", "", text, flags=re.S
+                )
+        write_text(directory, "USAGE.md", text)
 
 
 def write_text(directory, name, text):

@@ -115,7 +115,11 @@ def main():
             }
         )
     )
-    print("| format | quantize | MB | Keras ms | runtime ms |", file=sys.stderr)
+    print(
+        "| format | quantize | MB | Keras ms | runtime ms | comparison |\n"
+        "| --- | --- | --- | --- | --- | --- |",
+        file=sys.stderr,
+    )
     for row in results:
         if "error" in row:
             print(

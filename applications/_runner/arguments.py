@@ -287,8 +287,8 @@ def make_parser(app):
     export.add_argument(
         "--format",
         nargs="+",
+        action="extend",
         choices=EXPORT_FORMATS,
-        default=list(EXPORT_FORMATS),
         help="what to write (default: all three)",
     )
     export.add_argument(
@@ -309,7 +309,8 @@ def make_parser(app):
     export.add_argument(
         "--calibration-data",
         metavar="PATH",
-        help="with --quantize int8: training data in --data's format; "
+        help="with --quantize int8: a training file in --data's format "
+        "(read as --data is: a data set's test split, else all of it); "
         f"{EXPORT_CALIBRATION_EXAMPLES} of its examples calibrate the int8 "
         "ranges (default: the examples checked, of --data)",
     )

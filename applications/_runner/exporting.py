@@ -18,6 +18,7 @@ model, each checked in its runtime before anything is published.
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -27,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from applications._runner.arguments import EXPORT_CALIBRATION_EXAMPLES
+from applications._runner.arguments import EXPORT_FORMATS
 from applications._runner.errors import CheckFailed
 from applications._runner.errors import UsageError
 from applications._runner.run_directory import check_output
@@ -43,11 +45,10 @@ def check_quantization(formats, quantize):
 
     refused = [f for f in formats if quantize not in FORMAT_QUANTIZATIONS[f]]
     if refused:
-        offered = {f: FORMAT_QUANTIZATIONS[f] for f in refused}
+        offering = [f for f, q in FORMAT_QUANTIZATIONS.items() if quantize in q]
         raise UsageError(
-            f"--quantize {quantize} is not offered for {', '.join(refused)} "
-            f"(offered: {offered}); choose --format litert for float16 or "
-            "int8"
+            f"--quantize {quantize} is not offered for {', '.join(refused)}; "
+            f"add --format {' '.join(offering)} (the formats that offer it)"
         )
 
 
@@ -62,7 +63,18 @@ def export(app, args, load_checked_model):
             "has passed its checks"
         )
     check_output(args.output, overwrite=True)  # a file, not writable
-    formats = list(dict.fromkeys(args.format))
+    for flag, path in [
+        ("--model", args.model),
+        ("--data", args.data),
+        ("--calibration-data", args.calibration_data),
+    ]:
+        if path is not None and _inside(path, output):
+            raise UsageError(
+                f"{flag} {path} is inside --output {output}, which the "
+                "export replaces; choose another --output"
+            )
+    _check_packages()
+    formats = list(dict.fromkeys(args.format or EXPORT_FORMATS))
     check_quantization(formats, args.quantize)
     if args.calibration_data is not None and args.quantize != "int8":
         raise UsageError(
@@ -112,16 +124,20 @@ def export(app, args, load_checked_model):
         failures = []
         for format in formats:
             _say(f"export: writing and checking {format}", args)
-            result = _export_one(
-                exporter,
-                format,
-                args.quantize,
-                work,
-                inputs,
-                references,
-                calibration,
-                quiet=not args.verbose,
-            )
+            try:
+                result = _export_one(
+                    exporter,
+                    format,
+                    args.quantize,
+                    work,
+                    inputs,
+                    references,
+                    calibration,
+                    quiet=not args.verbose,
+                )
+            except Exception as error:  # a converter or runtime failed
+                message = " ".join(str(error).split())[-300:]
+                result = {"problems": [f"{type(error).__name__}: {message}"]}
             report["formats"][format] = result
             failures += [
                 f"{format}: {problem}" for problem in result["problems"]
@@ -131,6 +147,7 @@ def export(app, args, load_checked_model):
                 "the export does not match the Keras model, nothing was "
                 "written: " + "; ".join(failures)
             )
+        exporter.write_usage(work, formats)
         write_json(work / REPORT, report)
         if output.exists() and args.overwrite:
             publish(work, output)
@@ -142,6 +159,33 @@ def export(app, args, load_checked_model):
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(report))
     return 0
+
+
+def _inside(path, folder):
+    path, folder = Path(path).resolve(), Path(folder).resolve()
+    return path == folder or folder in path.parents
+
+
+# What export imports, by the name pip installs it under.
+_PACKAGES = {
+    "tensorflow": "tensorflow",
+    "tf2onnx": "tf2onnx",
+    "onnxruntime": "onnxruntime",
+    "ai_edge_litert": "ai-edge-litert",
+}
+
+
+def _check_packages():
+    missing = [
+        name
+        for module, name in _PACKAGES.items()
+        if importlib.util.find_spec(module) is None
+    ]
+    if missing:
+        raise UsageError(
+            f"export needs {', '.join(missing)}; install them with "
+            "pip install 'attention-zoo[export]'"
+        )
 
 
 def _calibration(app, args, model, exporter, inputs):

@@ -45,9 +45,9 @@ class ImageClassifierExporter(ClassifierExporter):
         return USAGE.format(height=height, width=width, channels=channels)
 
 
-USAGE = """# Using model.tflite and model.onnx
+USAGE = """# Using the .tflite and .onnx files without Keras
 
-Both take `images`, uint8 of shape `(batch, {height}, {width}, {channels})`:
+Each takes `images`, uint8 of shape `(batch, {height}, {width}, {channels})`:
 pixels 0-255 as image files hold them, resized to {height}x{width} (the model
 normalizes them). They return `probabilities` `(batch, classes)`; class
 `i` is line `i` of `labels.txt`.
@@ -66,6 +66,7 @@ images = images.reshape(1, {height}, {width}, {channels})
 from ai_edge_litert.interpreter import Interpreter
 run = Interpreter(model_path="model.tflite").get_signature_runner()
 probabilities = run(images=images)["probabilities"]
+print(labels[int(probabilities[0].argmax())])
 
 # ONNX Runtime (pip install onnxruntime)
 import onnxruntime

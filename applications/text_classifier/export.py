@@ -86,9 +86,9 @@ class TextClassifierExporter(ClassifierExporter):
         return USAGE.format(length=self.sequence_length)
 
 
-USAGE = """# Using model.tflite and model.onnx
+USAGE = """# Using the .tflite and .onnx files without Keras
 
-Both take `token_ids`, int32 of shape `(batch, {length})`, and return
+Each takes `token_ids`, int32 of shape `(batch, {length})`, and return
 `probabilities` `(batch, classes)`; class `i` is line `i` of `labels.txt`.
 Token id `i` is line `i` of `vocabulary.txt` (0: padding, 1: a word not
 in the vocabulary). A text becomes ids as the model was trained:
@@ -113,6 +113,7 @@ def token_ids(text, length={length}):
 from ai_edge_litert.interpreter import Interpreter
 run = Interpreter(model_path="model.tflite").get_signature_runner()
 probabilities = run(token_ids=token_ids("A wonderful film."))["probabilities"]
+print(labels[int(probabilities[0].argmax())])
 
 # ONNX Runtime (pip install onnxruntime)
 import onnxruntime

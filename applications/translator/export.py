@@ -20,7 +20,6 @@ import numpy as np
 
 from applications._exporter import Exporter
 from applications._exporter import as_bytes
-from applications._exporter import write_text
 from applications._seq2seq.preprocessor import END
 from applications._seq2seq.preprocessor import PAD
 from applications._seq2seq.preprocessor import START
@@ -165,23 +164,26 @@ class TranslatorExporter(Exporter):
         )
         (directory / "target.model").write_bytes(target)
         names.append("target.model")
-        usage = USAGE.format(
+        return names
+
+    def usage(self):
+        return USAGE.format(
             length=self.preprocessor.source_length,
             length_minus=self.preprocessor.source_length - 1,
             max_length_plus=self.model.max_length + 1,
             end=END,
         )
-        return [*names, write_text(directory, "USAGE.md", usage)]
 
 
-USAGE = """# Using model.tflite and model.onnx
+USAGE = """# Using the .tflite and .onnx files without Keras
 
-Both decode greedily inside the graph. They take `source_ids`, int32
-`(1, {length})` (the `.tflite` file one sentence at a time, the `.onnx`
-file any batch): the sentence's SentencePiece ids of `source.model`, cut
+Each decodes greedily inside its graph. Each takes `source_ids`, int32
+`(batch, {length})` (`batch` is 1 for the `.tflite` file, any for the
+`.onnx` file): each sentence's SentencePiece ids of `source.model`, cut
 to {length_minus} pieces, then the end id {end}, then padding 0. They return
 `target_ids` `(batch, {max_length_plus})`: the start id 2, the translation's
-ids of `target.model`, the end id {end}, then anything.
+ids of `target.model`, the end id {end}, then anything. The example
+below translates one sentence.
 
 ```python
 import numpy as np

@@ -20,16 +20,13 @@ and times both.
 """
 
 from attention_zoo.export.graph import Graph
-from attention_zoo.export.graph import require_tensorflow
 from attention_zoo.export.verification import compare
 from attention_zoo.export.verification import median_latency_ms
 
-FORMATS = ("tf_saved_model", "litert", "onnx")
-QUANTIZATIONS = ("none", "float16", "dynamic_int8", "int8")
 # The quantizations each format offers ("none" is float32).
 FORMAT_QUANTIZATIONS = {
     "tf_saved_model": ("none",),
-    "litert": QUANTIZATIONS,
+    "litert": ("none", "float16", "dynamic_int8", "int8"),
     "onnx": ("none", "dynamic_int8"),
 }
 
@@ -46,12 +43,9 @@ def writer(format):
 
 
 __all__ = [
-    "FORMATS",
     "FORMAT_QUANTIZATIONS",
     "Graph",
-    "QUANTIZATIONS",
     "compare",
     "median_latency_ms",
-    "require_tensorflow",
     "writer",
 ]

@@ -3,18 +3,6 @@
 from dataclasses import dataclass
 from dataclasses import field
 
-import keras
-
-
-def require_tensorflow(what="export"):
-    """Raises unless Keras runs on TensorFlow (export writes TF graphs)."""
-    if keras.backend.backend() != "tensorflow":
-        raise RuntimeError(
-            f"{what} needs KERAS_BACKEND=tensorflow (the model is loaded "
-            f"again under TensorFlow to be exported); now "
-            f"{keras.backend.backend()}."
-        )
-
 
 @dataclass
 class Graph:

@@ -107,7 +107,6 @@ class Runtime:
 
         self._interpreter = Interpreter(model_path=str(path))
         self._runner = self._interpreter.get_signature_runner()
-        self._graph = graph
 
     def run(self, feed):
         outputs = self._runner(**feed)

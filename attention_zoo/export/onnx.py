@@ -54,6 +54,8 @@ def write(model, graph, path, quantize="none", representative=None):
     from keras.src.export.tf2onnx_lib import patch_tf2onnx
 
     del model, representative
+    if quantize not in ("none", "dynamic_int8"):
+        raise ValueError(f"ONNX export offers no {quantize} quantization.")
     patch_tf2onnx()  # as keras.export does: tf2onnx predates numpy 2
     float_path = str(path) + ".float32" if quantize != "none" else str(path)
     with onnx_friendly_slice_update():
