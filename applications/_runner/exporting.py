@@ -32,6 +32,7 @@ from applications._runner.arguments import EXPORT_FORMATS
 from applications._runner.errors import CheckFailed
 from applications._runner.errors import UsageError
 from applications._runner.run_directory import check_output
+from applications._runner.run_directory import chmod_as_created
 from applications._runner.run_directory import publish
 from applications._runner.run_directory import write_json
 
@@ -117,9 +118,7 @@ def export(app, args, load_checked_model):
     }
     output.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-"))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(work, 0o777 & ~umask)  # mkdtemp makes it private
+    chmod_as_created(work, 0o777)
     try:
         failures = []
         for format in formats:

@@ -36,14 +36,20 @@ def atomic_path(final_path):
     os.close(handle)
     try:
         yield temporary
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
+        chmod_as_created(temporary, 0o666)
         os.replace(temporary, final_path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.remove(temporary)
         raise
+
+
+def chmod_as_created(path, mode):
+    """Gives `path` the permissions `open` or `mkdir` would have given it
+    (`mode` less the umask): `tempfile` makes its files private."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, mode & ~umask)
 
 
 def write_json(path, value):
