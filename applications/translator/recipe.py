@@ -13,28 +13,14 @@ pairs, and the fit loop a user would write.
     model.generate(["I love you."], method="beam", beam_width=4)
 """
 
-import numpy as np
-
-from applications._seq2seq.preprocessor import Seq2SeqPreprocessor
-from applications._seq2seq.preprocessor import train_sentence_piece
+from applications._seq2seq.fitting import fit_backbone
+from applications._seq2seq.fitting import fit_preprocessor
+from applications._seq2seq.fitting import training_steps
 from applications.translator.defaults import LENGTH_QUANTILE
 from applications.translator.defaults import MAX_LENGTH
 from applications.translator.defaults import MIN_LENGTH
 from applications.translator.defaults import VOCABULARY_SIZE
-from applications.translator.model import RecurrentSeq2SeqBackbone
-from applications.translator.model import TransformerSeq2SeqBackbone
 from applications.translator.model import Translator
-
-RECURRENT = ("bahdanau", "luong")
-
-
-def token_length(pieces):
-    """Ids per sentence that hold `LENGTH_QUANTILE` of the sentences
-    whole (their pieces and the end or start mark), within
-    `[MIN_LENGTH, MAX_LENGTH]`."""
-    lengths = [len(row) + 1 for row in pieces]
-    length = int(np.ceil(np.quantile(lengths, LENGTH_QUANTILE)))
-    return int(np.clip(length, MIN_LENGTH, MAX_LENGTH))
 
 
 def build_preprocessor(
@@ -42,17 +28,20 @@ def build_preprocessor(
 ):
     """A `Seq2SeqPreprocessor` whose SentencePiece vocabulary (one for
     both languages) is learned from the training pairs `(sources,
-    targets)`; `sequence_length` (ids per side) defaults to
-    `token_length` of each side."""
+    targets)`; `sequence_length` (ids per side) defaults to the longest
+    of `LENGTH_QUANTILE` of each side's sentences, within `[MIN_LENGTH,
+    MAX_LENGTH]`."""
     sources, targets = train
-    proto = train_sentence_piece(list(sources) + list(targets), vocabulary_size)
-    preprocessor = Seq2SeqPreprocessor(proto)
-    if sequence_length:
-        source_length = target_length = int(sequence_length)
-    else:
-        source_length = token_length(preprocessor.source_pieces(sources))
-        target_length = token_length(preprocessor.target_pieces(targets))
-    return Seq2SeqPreprocessor(proto, None, source_length, target_length)
+    return fit_preprocessor(
+        sources,
+        targets,
+        vocabulary_size,
+        sequence_length,
+        sequence_length,
+        quantile=(LENGTH_QUANTILE, LENGTH_QUANTILE),
+        shortest=MIN_LENGTH,
+        longest=(MAX_LENGTH, MAX_LENGTH),
+    )
 
 
 def build(
@@ -71,24 +60,9 @@ def build(
     the learning rate warms up and decays over that many epochs of
     `batch_size`. `backbone_kwargs` go to the backbone."""
     preprocessor = build_preprocessor(train, vocabulary_size, sequence_length)
-    backbone_class = (
-        RecurrentSeq2SeqBackbone
-        if attention in RECURRENT
-        else TransformerSeq2SeqBackbone
-    )
-    backbone = backbone_class(
-        preprocessor.source_vocabulary_size,
-        preprocessor.target_vocabulary_size,
-        shared_embeddings=preprocessor.shared_vocabulary,
-        source_length=preprocessor.source_length,
-        target_length=preprocessor.target_length,
-        attention=attention,
-        **backbone_kwargs,
-    )
+    backbone = fit_backbone(preprocessor, attention, **backbone_kwargs)
     model = Translator(backbone, preprocessor)
-    steps = None
-    if epochs:
-        # All of `train` trains: the validation pairs are a split of their own.
-        steps = max(epochs * -(-len(train[0]) // batch_size), 2)
+    # All of `train` trains: the validation pairs are a split of their own.
+    steps = training_steps(epochs, len(train[0]), batch_size)
     model.compile(optimizer=model.default_optimizer(steps))
     return model
