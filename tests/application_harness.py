@@ -180,14 +180,15 @@ def check_run(
     # from standard input: the same lines.
     lines = {}
     inputs_file = tmp_path / "inputs.txt"
-    inputs_file.write_text("\n".join(predict_inputs[1:]) + "\n", "utf-8")
+    separator = "\n\n" if application.input_unit == "paragraph" else "\n"
+    inputs_file.write_text(separator.join(predict_inputs[1:]) + "\n", "utf-8")
     for way, argv, stdin in [
         (
             "arguments and file",
             [predict_inputs[0], "--input-file", str(inputs_file)],
             None,
         ),
-        ("stdin", ["--input-file", "-"], "\n".join(predict_inputs)),
+        ("stdin", ["--input-file", "-"], separator.join(predict_inputs)),
     ]:
         result = run_cli(
             application,

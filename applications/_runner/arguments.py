@@ -17,6 +17,7 @@ exit status 2). This module imports no Keras: `--help` is quick.
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -26,6 +27,11 @@ from applications._runner.errors import UsageError
 # Keras (a test keeps the two equal).
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 PATIENCE = 3
+# How `predict --input-file` splits a file (`Application.input_unit`).
+INPUT_UNITS = {
+    "line": "one per line",
+    "paragraph": "separated by blank lines (an input's lines stay together)",
+}
 
 TRAIN_WRITES = """\
 train writes into --output: model.keras (the model at its best epoch),
@@ -257,7 +263,8 @@ def make_parser(app):
     predict.add_argument(
         "--input-file",
         metavar="FILE",
-        help="a UTF-8 file of inputs, one per line ('-': standard input)",
+        help=f"a UTF-8 file of inputs, {INPUT_UNITS[app.input_unit]} "
+        "('-': standard input)",
     )
     predict.add_argument(
         "--explain", action="store_true", help="add the most-attended parts"
@@ -354,10 +361,13 @@ def backend_name():
         return "tensorflow"
 
 
-def read_inputs(args):
-    """`predict`'s inputs: the arguments, then the lines of
-    `--input-file` (`-` reads standard input); blank lines are skipped."""
+def read_inputs(args, unit="line"):
+    """`predict`'s inputs: the arguments, then those of `--input-file`
+    (`-` reads standard input): its lines (`unit="line"`, blank lines
+    skipped) or its blocks of lines between blank lines
+    (`"paragraph"`)."""
     inputs = list(args.inputs)
+    per = INPUT_UNITS[unit]
     if args.input_file is not None:
         try:
             if args.input_file == "-":
@@ -368,18 +378,22 @@ def read_inputs(args):
         except OSError as error:
             raise UsageError(
                 f"--input-file {args.input_file} cannot be read "
-                f"({error.strerror}); expected a UTF-8 text file with one "
-                "input per line, or '-'"
+                f"({error.strerror}); expected a UTF-8 text file of inputs, "
+                f"{per}, or '-'"
             ) from error
         except UnicodeDecodeError as error:
             raise UsageError(
                 f"--input-file {args.input_file} is not UTF-8 (byte "
-                f"{error.start}); save it as UTF-8, one input per line"
+                f"{error.start}); save it as UTF-8, {per}"
             ) from error
-        inputs += [line for line in text.splitlines() if line.strip()]
+        if unit == "paragraph":
+            blocks = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n"))
+            inputs += [block.strip() for block in blocks if block.strip()]
+        else:
+            inputs += [line for line in text.splitlines() if line.strip()]
     if not inputs:
         raise UsageError(
             "predict needs at least one INPUT, as arguments or with "
-            "--input-file FILE (one per line; '-' reads standard input)"
+            f"--input-file FILE ({per}; '-' reads standard input)"
         )
     return inputs

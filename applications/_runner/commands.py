@@ -283,7 +283,7 @@ def evaluate(app, args):
 
 
 def predict(app, args):
-    inputs = read_inputs(args)
+    inputs = read_inputs(args, app.input_unit)
     model = _load_checked_model(app, args)
     with contextlib.redirect_stdout(sys.stderr):
         results = app.predict(model, inputs, args)

@@ -48,6 +48,9 @@ class Application:
             stops training early (`"val_loss"`, `"min"`; a translator
             would say `"val_bleu"`, `"max"`).
         data_help, input_help: what `--data` and `predict`'s inputs are.
+        input_unit: how `predict --input-file` splits a file: `"line"`
+            (one input per line) or `"paragraph"` (inputs separated by
+            blank lines, for documents of several lines).
     """
 
     name = "application"
@@ -62,6 +65,7 @@ class Application:
     monitor_mode = "min"
     data_help = "the data"
     input_help = "raw inputs to predict"
+    input_unit = "line"
 
     def add_arguments(self, parser, command):
         """Adds the application's own flags to `command`'s parser."""

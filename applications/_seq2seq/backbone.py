@@ -13,8 +13,9 @@ class Seq2SeqBackbone(Backbone):
     `{"logits": (batch, T, target_vocabulary) float32, "alignment":
     (batch, T, S)}`: position `t` predicts the token after
     `decoder_token_ids[:, t]`, and `alignment` is the attention over
-    source positions. Cached decoding runs the same computation one token
-    at a time:
+    source positions (a pointer-generator adds `"copying"` `(batch, T)`,
+    the weight of copying over generating). Cached decoding runs the same
+    computation one token at a time:
 
     - `start_cache(encoder_token_ids, max_length)` runs the encoder once
       and returns the decoder's cache (a nested structure of tensors,

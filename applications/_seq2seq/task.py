@@ -55,7 +55,8 @@ class Seq2Seq(Task):
         )
         self.label_smoothing = label_smoothing
         # Untracked (plain __dict__): not a layer, not saved.
-        self.__dict__["_aligner"] = keras.Model(inputs, outputs["alignment"])
+        explained = {k: v for k, v in outputs.items() if k != "logits"}
+        self.__dict__["_explainer"] = keras.Model(inputs, explained)
         self.__dict__["_generators"] = {}
 
     # Training ----------------------------------------------------------------
@@ -217,12 +218,18 @@ class Seq2Seq(Task):
         """The attention `(n, T, S)` over source positions when the
         decoder reads `START` and `target_ids` (what `generate_ids`
         returned): row `t` is the attention while token `t` was chosen."""
+        return self.explain(encoder_token_ids, target_ids)["alignment"]
+
+    def explain(self, encoder_token_ids, target_ids):
+        """What `align` returns as `"alignment"`, and for a
+        pointer-generator `"copying"` `(n, T)`: how much token `t` was
+        copied from the source rather than generated."""
         target_ids = np.asarray(target_ids, dtype="int32")
         decoder_ids = np.concatenate(
             [np.full((len(target_ids), 1), START, "int32"), target_ids[:, :-1]],
             axis=1,
         )
-        return self._aligner.predict(
+        return self._explainer.predict(
             {
                 "encoder_token_ids": np.asarray(encoder_token_ids, "int32"),
                 "decoder_token_ids": decoder_ids,

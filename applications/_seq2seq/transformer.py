@@ -7,11 +7,16 @@ from keras import layers
 from keras import ops
 
 from applications._seq2seq.backbone import Seq2SeqBackbone
+from applications._seq2seq.pointer import PointerGenerator
 from applications._task import dtype_policy
 from attention_zoo.layers import TransformerDecoderBlock
 from attention_zoo.layers import TransformerEncoderBlock
 
-SCORES = {"multi_head": "scaled_dot", "cosine": "cosine"}
+SCORES = {
+    "multi_head": "scaled_dot",
+    "cosine": "cosine",
+    "pointer": "scaled_dot",  # a multi_head Transformer that also copies
+}
 
 
 @keras.saving.register_keras_serializable(package="applications")
@@ -26,6 +31,11 @@ class TransformerSeq2SeqBackbone(Seq2SeqBackbone):
     2017). Pre-norm blocks (Xiong et al. 2020) train without a long
     warmup. `attention="cosine"` scores every attention with
     `cos(q, k) / tau` (Liu et al. 2022) instead of `q . k / sqrt(d)`.
+    `attention="pointer"` ends in a `PointerGenerator` (See et al. 2017):
+    the last block's cross-attention also copies source tokens.
+    With `query_chunk_size`, the encoder's self-attention over a longer
+    source runs that many queries at a time at inference (memory linear
+    in the source length, the same outputs).
 
     Cached decoding (`start_cache`, `decode_step`) keeps each decoder
     block's self-attention keys and values in a cache updated in place,
@@ -37,7 +47,7 @@ class TransformerSeq2SeqBackbone(Seq2SeqBackbone):
         shared_embeddings: one embedding for both sides (the sizes must
             be equal).
         source_length, target_length: the longest inputs.
-        attention: `"multi_head"` or `"cosine"`.
+        attention: `"multi_head"`, `"cosine"` or `"pointer"`.
         num_layers: encoder blocks, and as many decoder blocks.
         hidden_dim, intermediate_dim, num_heads, dropout: of the blocks.
         dtype: the dtype policy.
@@ -56,6 +66,8 @@ class TransformerSeq2SeqBackbone(Seq2SeqBackbone):
         intermediate_dim=1024,
         num_heads=8,
         dropout=0.1,
+        query_chunk_size=None,
+        coverage_weight=1.0,
         dtype=None,
         **kwargs,
     ):
@@ -104,7 +116,9 @@ class TransformerSeq2SeqBackbone(Seq2SeqBackbone):
                 "embedding_dropout": layers.Dropout(dropout),
                 "encoder_blocks": [
                     TransformerEncoderBlock(
-                        **block_arguments, name=f"encoder_block_{i}"
+                        **block_arguments,
+                        query_chunk_size=query_chunk_size,
+                        name=f"encoder_block_{i}",
                     )
                     for i in range(num_layers)
                 ],
@@ -121,12 +135,16 @@ class TransformerSeq2SeqBackbone(Seq2SeqBackbone):
                     epsilon=1e-5, name="decoder_norm"
                 ),
             }
+            if attention == "pointer":
+                parts["pointer"] = PointerGenerator(
+                    coverage_weight, name="pointer"
+                )
         self.__dict__["parts"] = parts
         self.__dict__["scale"] = math.sqrt(hidden_dim)
 
         source_ids, target_ids = self.token_inputs()
         memory, source_mask = self._encode(source_ids)
-        x = self._embed_targets(target_ids, 0)
+        x = embedded = self._embed_targets(target_ids, 0)
         target_mask = ops.not_equal(target_ids, 0)
         for i, block in enumerate(parts["decoder_blocks"]):
             last = i == num_layers - 1
@@ -139,17 +157,27 @@ class TransformerSeq2SeqBackbone(Seq2SeqBackbone):
             )
             if last:
                 x, weights = x
-        logits = target_embedding(parts["decoder_norm"](x), reverse=True)
+        states = parts["decoder_norm"](x)
+        logits = target_embedding(states, reverse=True)
+        # The last block's cross-attention, averaged over heads.
+        alignment = ops.mean(weights, axis=1)
+        outputs = {"alignment": alignment}
+        if "pointer" in parts:
+            logits, outputs["copying"] = parts["pointer"](
+                logits,
+                states,
+                embedded,
+                alignment,
+                memory,
+                source_ids,
+                target_mask=target_mask,
+            )
         super().__init__(
             inputs={
                 "encoder_token_ids": source_ids,
                 "decoder_token_ids": target_ids,
             },
-            outputs={
-                "logits": logits,
-                # The last block's cross-attention, averaged over heads.
-                "alignment": ops.mean(weights, axis=1),
-            },
+            outputs={"logits": logits, **outputs},
             config={
                 "source_vocabulary_size": source_vocabulary_size,
                 "target_vocabulary_size": target_vocabulary_size,
@@ -162,6 +190,8 @@ class TransformerSeq2SeqBackbone(Seq2SeqBackbone):
                 "intermediate_dim": intermediate_dim,
                 "num_heads": num_heads,
                 "dropout": dropout,
+                "query_chunk_size": query_chunk_size,
+                "coverage_weight": coverage_weight,
             },
             dtype=dtype,
             **kwargs,
@@ -199,27 +229,43 @@ class TransformerSeq2SeqBackbone(Seq2SeqBackbone):
                 block.compute_cross_attention_cache(memory) for block in blocks
             ],
             "encoder_mask": mask,
+            **(
+                {"memory": memory, "source_ids": encoder_token_ids}
+                if "pointer" in self.parts
+                else {}
+            ),
         }
 
     def decode_step(self, token_ids, cache, index):
-        x = self._embed_targets(token_ids, index)
+        parts = self.parts
+        pointer = parts.get("pointer")
+        x = embedded = self._embed_targets(token_ids, index)
         self_caches = []
-        for block, self_cache, cross_cache in zip(
-            self.parts["decoder_blocks"],
-            cache["self_attention"],
-            cache["cross_attention"],
+        blocks = parts["decoder_blocks"]
+        for i, (block, self_cache, cross_cache) in enumerate(
+            zip(blocks, cache["self_attention"], cache["cross_attention"])
         ):
-            x, self_cache, _ = block(
+            weights_wanted = pointer is not None and i == len(blocks) - 1
+            x, *extras, self_cache, _ = block(
                 x,
                 encoder_padding_mask=cache["encoder_mask"],
                 self_attention_cache=self_cache,
                 self_attention_cache_update_index=index,
                 cross_attention_cache=cross_cache,
+                return_attention_scores=weights_wanted,
             )
             self_caches.append(self_cache)
-        logits = self.parts["target_embedding"](
-            self.parts["decoder_norm"](x), reverse=True
-        )
+        states = parts["decoder_norm"](x)
+        logits = parts["target_embedding"](states, reverse=True)
+        if pointer is not None:
+            logits, _ = pointer(
+                logits,
+                states,
+                embedded,
+                ops.mean(extras[0], axis=1),
+                cache["memory"],
+                cache["source_ids"],
+            )
         return logits[:, 0], {**cache, "self_attention": self_caches}
 
 

@@ -35,6 +35,7 @@ class TransformerBlock(keras.layers.Layer):
         bias_initializer="zeros",
         normalize_first=False,
         attention_score="scaled_dot",
+        query_chunk_size=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -50,6 +51,9 @@ class TransformerBlock(keras.layers.Layer):
         self.normalize_first = bool(normalize_first)
         self.attention_score = check_choice(
             "attention_score", attention_score, tuple(ATTENTION_SCORES)
+        )
+        self.query_chunk_size = check_positive_int(
+            "query_chunk_size", query_chunk_size, allow_none=True
         )
         self.supports_masking = True
 
@@ -73,6 +77,7 @@ class TransformerBlock(keras.layers.Layer):
             kernel_initializer=fresh_initializer(self.kernel_initializer),
             bias_initializer=fresh_initializer(self.bias_initializer),
             score=ATTENTION_SCORES[self.attention_score],
+            query_chunk_size=self.query_chunk_size,
             dtype=self.dtype_policy,
             name=name,
         )
@@ -206,6 +211,7 @@ class TransformerBlock(keras.layers.Layer):
                 ),
                 "normalize_first": self.normalize_first,
                 "attention_score": self.attention_score,
+                "query_chunk_size": self.query_chunk_size,
             }
         )
         return config
@@ -242,6 +248,10 @@ class TransformerEncoderBlock(TransformerBlock):
             projections and the feed-forward `Dense` layers.
         normalize_first: pre-norm when true, post-norm when false.
         attention_score: `"scaled_dot"` or `"cosine"`.
+        query_chunk_size: when set, attention over more queries than this
+            (with dropout off and no weights returned) runs this many
+            queries at a time (`attention_zoo.ops.chunked_attention`):
+            the same outputs, memory linear in the sequence length.
         **kwargs: `name`, `dtype`, `trainable`, ...
 
     Call arguments:

@@ -206,6 +206,7 @@ def rouge(
     rouge_types=("rouge1", "rouge2", "rougeL"),
     use_stemmer=True,
     tokenizer=None,
+    multiple_references="best",
 ):
     """ROUGE F1 computed by Google's `rouge_score`, averaged over examples,
     on a 0-1 scale.
@@ -216,9 +217,11 @@ def rouge(
     put one sentence per line). Multiply by 100 to compare with papers that
     report percentages.
 
-    Several references per prediction: each ROUGE type takes the best F1
-    over the references (`RougeScorer.score_multi`), the usual convention;
-    the best reference may differ between types.
+    Several references per prediction: with `multiple_references="best"`
+    each ROUGE type takes the best F1 over the references
+    (`RougeScorer.score_multi`), the usual convention (the best reference
+    may differ between types); with `"mean"`, the mean F1 over them (as
+    DialogSum's authors report).
 
     Args:
         predictions: list of generated texts, one string per example.
@@ -229,6 +232,8 @@ def rouge(
         tokenizer: an object with a `tokenize(text)` method. The default
             tokenizer lowercases and keeps only ASCII letters and digits, so
             text in other scripts needs a tokenizer of its own.
+        multiple_references: `"best"` or `"mean"` over an example's
+            references.
 
     Returns:
         A dict mapping each ROUGE type to its mean F1, a float in `[0, 1]`.
@@ -256,13 +261,24 @@ def rouge(
             "`rouge_types` must be a non-empty list of 'rouge1'...'rouge9', "
             f"'rougeL' or 'rougeLsum'; received rouge_types={rouge_types!r}."
         )
+    if multiple_references not in ("best", "mean"):
+        raise ValueError(
+            "`multiple_references` must be 'best' or 'mean'; received "
+            f"multiple_references={multiple_references!r}."
+        )
     rouge_scorer = _import("rouge_score.rouge_scorer", "rouge-score")
     scorer = rouge_scorer.RougeScorer(
         list(rouge_types), use_stemmer=use_stemmer, tokenizer=tokenizer
     )
     totals = dict.fromkeys(rouge_types, 0.0)
     for prediction, targets in zip(predictions, references):
-        scores = scorer.score_multi(targets, prediction)
+        if multiple_references == "best":
+            scores = scorer.score_multi(targets, prediction)
+            for rouge_type in rouge_types:
+                totals[rouge_type] += scores[rouge_type].fmeasure
+            continue
+        each = [scorer.score(target, prediction) for target in targets]
         for rouge_type in rouge_types:
-            totals[rouge_type] += scores[rouge_type].fmeasure
+            f1 = [scores[rouge_type].fmeasure for scores in each]
+            totals[rouge_type] += sum(f1) / len(f1)
     return {key: value / len(predictions) for key, value in totals.items()}

@@ -1,4 +1,4 @@
-"""`python -m applications.<app> export` for the three applications, on
+"""`python -m applications.<app> export` for the four applications, on
 tiny models trained on real data in this module: every format written
 from the backend the suite runs on (off TensorFlow, through the
 TensorFlow subprocess), each file loaded here in its real runtime
@@ -18,6 +18,9 @@ import pytest
 from applications._runner import main
 from applications.image_classifier import ImageClassifier
 from applications.image_classifier.cli import APPLICATION as IMAGES
+from applications.summarizer import Summarizer
+from applications.summarizer.cli import APPLICATION as SUMMARIZER
+from applications.summarizer.export import SummarizerExporter
 from applications.text_classifier import TextClassifier
 from applications.text_classifier.cli import APPLICATION as TEXTS
 from applications.translator import Translator
@@ -30,6 +33,8 @@ from tests.applications.image_classifier_test import fashion
 ROOT = Path(__file__).resolve().parents[2]
 IMDB = ROOT / "data" / "imdb_sample"
 SPA_ENG = ROOT / "data" / "spa_eng_sample" / "spa.txt"
+DIALOGSUM = ROOT / "data" / "dialogsum_sample"
+SUMMARIZER_EXAMPLE = SummarizerExporter.example
 FORMATS = ("tf_saved_model", "litert", "onnx")
 EXAMPLES = "6"  # held-out examples the export command checks
 IS_TENSORFLOW = keras.backend.backend() == "tensorflow"
@@ -347,6 +352,68 @@ def test_quantized_translator_is_judged_by_bleu(translator_run, tmp_path):
     assert set(comparison["bleu"]) == {"keras_float32", "quantized"}
     bleu = comparison["bleu"]
     assert abs(bleu["quantized"] - bleu["keras_float32"]) <= 1
+
+
+# Summarizer ------------------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    not IS_TENSORFLOW,
+    reason="the summarizer exports through the translator's code, whose "
+    "hand-over from every backend is tested above; what it adds is the "
+    "pointer-generator's graph (a segment sum, a log), the same whichever "
+    "backend trained it, so it is checked once, on TensorFlow",
+)
+def test_the_pointer_generator_exports_decode_as_keras_does(tmp_path):
+    run = train_cli(
+        SUMMARIZER,
+        tmp_path / "run",
+        "--data",
+        str(DIALOGSUM / "dialogsum.train.jsonl"),
+        "--max-examples",
+        "40",
+        "--epochs",
+        "1",
+        "--attention",
+        "pointer",
+        "--source-length",
+        "48",
+        "--target-length",
+        "12",
+        "--vocabulary-size",
+        "200",
+        "--decoding",
+        "greedy",
+    )
+    output = tmp_path / "export"
+    test = DIALOGSUM / "dialogsum.test.jsonl"
+    check_report(export(SUMMARIZER, run, test, output))
+    model = load(run, Summarizer)
+    assert (
+        "UNSORTED_SEGMENT_SUM"
+        in (
+            json.loads((output / "export_report.json").read_text())["formats"][
+                "litert"
+            ]["operators"]
+        )
+    )
+    documents = [
+        "#Person1#: Where is the bank?\n#Person2#: Next to the post office.",
+        "#Person1#: Zygmunt called.\n#Person2#: Who?",
+    ]
+    ids = model.preprocessor(documents)
+    want = model.preprocessor.generated_pieces(model.generate_ids(ids))
+    for runner in (
+        litert(output / "model.tflite"),
+        onnx(output / "model.onnx"),
+    ):
+        got = [runner(source_ids=row[None])["target_ids"][0, 1:] for row in ids]
+        assert model.preprocessor.generated_pieces(got) == want
+    served = saved_model(output / "saved_model")(
+        text=np.array([d.encode() for d in documents], dtype=object)
+    )
+    assert [s.decode() for s in served["summary"]] == model.generate(documents)
+    assert run_usage(output) == model.generate([SUMMARIZER_EXAMPLE]) * 2
 
 
 def test_the_command_offers_the_formats_the_library_writes():

@@ -1,0 +1,197 @@
+"""DialogSum ROUGE of the summarizer's variants against the Lead baseline,
+each variant trained for the same wall-clock budget.
+
+Data: DialogSum (`--data`, default `../shared/data/dialogsum/
+DialogSum_Data.zip`) with its own splits (12,460 train, 500 dev, 500
+test dialogues with three reference summaries each), read by
+`applications.summarizer.data.load`.
+
+Ours: `applications.summarizer.recipe.build` for each `--attention`,
+trained as `train` trains (label smoothing, AdamW with warmup and a
+cosine decay planned over the steps that fit the budget, ROUGE-L of
+greedy decoding on 200 validation dialogues after every epoch, the
+weights of the best epoch kept). Scored once on the test dialogues with
+greedy decoding and beam search (width 4).
+
+Lead: each test dialogue's first turns, as many as fit the average
+training summary's length in words (`applications.summarizer.lead`).
+
+Scores: rouge-score F1 x 100 with stemming, the best over the three
+references (and the mean over them, in the JSON lines), as the
+summarizer's `evaluate` reports them.
+
+    KERAS_BACKEND=jax .venv/bin/python -m benchmarks.summarization_accuracy
+    ... --minutes 1 --test-examples 100     # a quick look
+
+Prints one JSON object per model as it finishes, then a Markdown table.
+"""
+
+import argparse
+import math
+import time
+from pathlib import Path
+
+import keras
+
+from applications.summarizer import data as summary_data
+from applications.summarizer import recipe
+from applications.summarizer.defaults import BEAM_WIDTH
+from applications.summarizer.defaults import LENGTH_PENALTY
+from applications.summarizer.defaults import VALIDATION_ROUGE_EXAMPLES
+from applications.summarizer.lead import lead
+from applications.summarizer.scores import ROUGE_TYPES
+from applications.summarizer.scores import rouge_scores
+from attention_zoo.callbacks import GenerationEvaluator
+from benchmarks.report import print_row
+from benchmarks.time_budget import TimeBudget
+
+DEFAULT_DATA = (
+    Path(__file__).resolve().parents[2]
+    / "shared/data/dialogsum/DialogSum_Data.zip"
+)
+PROBE_STEPS = 10
+
+
+def planned_steps(attention, train, seconds, batch_size, sizes):
+    """Optimizer steps that fit `seconds`: `PROBE_STEPS` steps of a
+    throwaway model timed after a warm-up `fit` (compilation), with 20%
+    of the budget left for validation."""
+    model = recipe.build(train, attention=attention, **sizes)
+    count = batch_size * (PROBE_STEPS + 1)
+    probe = model.preprocessor.pack(train[0][:count], train[1][:count])
+    warm = keras.tree.map_structure(lambda a: a[:batch_size], probe)
+    model.fit(*warm, batch_size=batch_size, epochs=1, verbose=0)
+    started = time.perf_counter()
+    model.fit(*probe, batch_size=batch_size, epochs=1, verbose=0)
+    step_seconds = (time.perf_counter() - started) / (PROBE_STEPS + 1)
+    return max(int(0.8 * seconds / step_seconds), 2), step_seconds
+
+
+def train_ours(attention, splits, seconds, batch_size, seed, sizes):
+    train = (splits.train.sources, splits.train.targets)
+    steps, step_seconds = planned_steps(
+        attention, train, seconds, batch_size, sizes
+    )
+    keras.utils.set_random_seed(seed)
+    model = recipe.build(train, attention=attention, **sizes)
+    model.compile(optimizer=model.default_optimizer(steps))
+    validation = splits.validation
+    evaluator = GenerationEvaluator(
+        model.generate,
+        validation.sources[:VALIDATION_ROUGE_EXAMPLES],
+        validation.references[:VALIDATION_ROUGE_EXAMPLES],
+        metric="rougeL",
+        batch_size=64,
+        verbose=0,
+    )
+    budget = TimeBudget(seconds, monitor="val_rougeL", mode="max")
+    steps_per_epoch = math.ceil(len(train[0]) / batch_size)
+    model.fit(
+        *train,
+        batch_size=batch_size,
+        epochs=max(math.ceil(steps / steps_per_epoch), 1),
+        callbacks=[evaluator, budget],
+        verbose=2,
+    )
+    return model, {
+        "epochs": budget.epochs,
+        "best_epoch": budget.best_epoch,
+        "planned_steps": steps,
+        "probe_step_seconds": round(step_seconds, 4),
+        "train_seconds": round(budget.train_seconds, 1),
+        "parameters": model.count_params(),
+        "source_length": model.preprocessor.source_length,
+        "target_length": model.preprocessor.target_length,
+        "vocabulary": model.preprocessor.target_vocabulary_size,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default=str(DEFAULT_DATA))
+    parser.add_argument("--minutes", type=float, default=20.0)
+    parser.add_argument(
+        "--models",
+        default="lead,pointer,multi_head,cosine,bahdanau,luong",
+        help="comma-separated variants, 'lead' for the baseline",
+    )
+    parser.add_argument("--test-examples", type=int, default=None)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--source-length", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=1337)
+    args = parser.parse_args()
+
+    splits = summary_data.load(args.data, seed=args.seed)
+    test = splits.test.take(range(len(splits.test))[: args.test_examples])
+    test.lead_words = splits.test.lead_words
+    sizes = {"source_length": args.source_length}
+    seconds = args.minutes * 60
+    rows = []
+    common = {
+        "backend": keras.backend.backend(),
+        "train": len(splits.train),
+        "test": len(test),
+    }
+    for name in args.models.split(","):
+        keras.utils.set_random_seed(args.seed)
+        if name == "lead":
+            words = test.lead_words
+            summaries = [lead(document, words) for document in test.sources]
+            rows.append(
+                {
+                    "model": "Lead",
+                    "decoding": f"first turns, {words} words",
+                    **rouge_scores(summaries, test.references),
+                    **common,
+                }
+            )
+            print_row(rows[-1])
+            continue
+        model, run = train_ours(
+            name, splits, seconds, args.batch_size, args.seed, sizes
+        )
+        for decoding, options in [
+            ("greedy", {"method": "greedy"}),
+            (
+                f"beam {BEAM_WIDTH}",
+                {
+                    "method": "beam",
+                    "beam_width": BEAM_WIDTH,
+                    "length_penalty": LENGTH_PENALTY,
+                },
+            ),
+        ]:
+            started = time.perf_counter()
+            summaries = model.generate(test.sources, batch_size=64, **options)
+            rows.append(
+                {
+                    "model": name,
+                    "decoding": decoding,
+                    **rouge_scores(summaries, test.references),
+                    **run,
+                    "decode_seconds": round(time.perf_counter() - started, 1),
+                    **common,
+                    "example": {
+                        "summary": summaries[0],
+                        "reference": test.references[0][0],
+                    },
+                }
+            )
+            print_row(rows[-1])
+    names = " | ".join(ROUGE_TYPES)
+    print(f"\n| model | decoding | {names} | epochs (best) | train s |")
+    print("|---|---|" + "---|" * len(ROUGE_TYPES) + "---|---|")
+    for row in rows:
+        scores = " | ".join(f"{row[name]:.2f}" for name in ROUGE_TYPES)
+        trained = "-"
+        if "epochs" in row:
+            trained = f"{row['epochs']} ({row['best_epoch']})"
+        seconds_trained = row.get("train_seconds", "-")
+        print(
+            f"| {row['model']} | {row['decoding']} | {scores} | {trained} | "
+            f"{seconds_trained} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
