@@ -35,6 +35,9 @@ from applications._runner import main
 from applications.image_classifier import data as image_data
 from applications.image_classifier import recipe as image_recipe
 from applications.image_classifier.cli import APPLICATION as IMAGE
+from applications.summarizer import data as summarizer_data
+from applications.summarizer import recipe as summarizer_recipe
+from applications.summarizer.cli import APPLICATION as SUMMARIZER
 from applications.text_classifier import TextClassifier
 from applications.text_classifier import TextClassifierBackbone
 from applications.text_classifier import TextClassifierPreprocessor
@@ -50,9 +53,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Rows whose message breaks a rule in a file not owned here: id -> why.
 KNOWN_DEFECTS = {}
 
-SPA_ENG = (
-    Path(__file__).resolve().parents[1] / "data" / "spa_eng_sample" / "spa.txt"
-)
+SAMPLES = Path(__file__).resolve().parents[1] / "data"
+SPA_ENG = SAMPLES / "spa_eng_sample" / "spa.txt"
+DIALOGSUM = SAMPLES / "dialogsum_sample" / "dialogsum.train.jsonl"
 
 
 class RuleBroken(AssertionError):
@@ -171,6 +174,19 @@ def models(tmp_path_factory):
     )
     saved_optimizer_built(translator, folder / "translator.keras")
     paths["translator"] = folder / "translator.keras"
+    dialogues = summarizer_data.read_splits(DIALOGSUM)["all"]
+    summarizer = summarizer_recipe.build(
+        (dialogues.sources[:24], dialogues.targets[:24]),
+        vocabulary_size=80,
+        source_length=16,
+        target_length=8,
+        num_layers=1,
+        hidden_dim=8,
+        intermediate_dim=8,
+        num_heads=1,
+    )
+    saved_optimizer_built(summarizer, folder / "summarizer.keras")
+    paths["summarizer"] = folder / "summarizer.keras"
     return paths
 
 
@@ -1103,6 +1119,193 @@ def translator_pairs_with_target_data(c):
         c.cli(TRANSLATOR, *TRAIN, "pairs.tsv", *target, says="pairs.tsv"),
         c.cli(TRANSLATOR, *TRAIN, "spa-eng", *target, says="spa-eng"),
     ]
+
+
+# Data files: summarizer -----------------------------------------------------
+
+
+def write_records(name, count=12, lines=()):
+    """A `.jsonl` of `count` dialogue records, then `lines` as they are."""
+    records = [
+        repr({"dialogue": f"#Person1#: Hello {i}.", "summary": f"Hi {i}."})
+        for i in range(count)
+    ]
+    Path(name).write_text("\n".join([*records, *lines]) + "\n", "utf-8")
+    return name
+
+
+@trigger("summarizer-data-missing")
+def summarizer_data_missing(c):
+    write_records("d.jsonl")
+    return [
+        c.cli(SUMMARIZER, *TRAIN, "missing.jsonl", says="missing.jsonl"),
+        c.cli(
+            SUMMARIZER,
+            *TRAIN,
+            "d.jsonl",
+            "--test-data",
+            "t.jsonl",
+            says="t.jsonl",
+        ),
+    ]
+
+
+@trigger("summarizer-data-folder")
+def summarizer_data_folder(c):
+    Path("DialogSum_Data").mkdir()
+    write_records("DialogSum_Data/dialogsum.train.jsonl")
+    return c.cli(SUMMARIZER, *TRAIN, "DialogSum_Data", says="DialogSum_Data")
+
+
+@trigger("summarizer-data-unknown-format")
+def summarizer_data_unknown_format(c):
+    Path("d.txt").write_text("#Person1#: Hello.\n")
+    Path("d").write_text("#Person1#: Hello.\n")
+    return [
+        c.cli(SUMMARIZER, *TRAIN, "d.txt", says="d.txt has an unknown format"),
+        c.cli(SUMMARIZER, *TRAIN, "d", says="no suffix"),
+    ]
+
+
+@trigger("summarizer-not-utf8")
+def summarizer_not_utf8(c):
+    write_records("latin1.jsonl", 2, [repr({"dialogue": "x", "summary": "y"})])
+    raw = Path("latin1.jsonl").read_bytes().replace(b"'x'", b"'caf\xe9'")
+    Path("latin1.jsonl").write_bytes(raw)
+    return c.cli(SUMMARIZER, *TRAIN, "latin1.jsonl", says="latin1.jsonl line 3")
+
+
+@trigger("summarizer-line-not-json")
+def summarizer_line_not_json(c):
+    write_records("cut.jsonl", 2, ["{'dialogue': 'Hi.', 'summ"])
+    write_records("code.jsonl", 1, ["__import__('os').getcwd()"])
+    return [
+        c.cli(SUMMARIZER, *TRAIN, "cut.jsonl", says="cut.jsonl line 3"),
+        c.cli(SUMMARIZER, *TRAIN, "code.jsonl", says="code.jsonl line 2"),
+    ]
+
+
+@trigger("summarizer-line-not-object")
+def summarizer_line_not_object(c):
+    write_records("list.jsonl", 2, ['["Hi.", "Hello."]'])
+    return c.cli(SUMMARIZER, *TRAIN, "list.jsonl", says="a list, not an")
+
+
+@trigger("summarizer-unknown-field")
+def summarizer_unknown_field(c):
+    write_records("d.jsonl", 3, [repr({"dialogue": "Hi."})])
+    return [
+        c.cli(
+            SUMMARIZER,
+            *TRAIN,
+            "d.jsonl",
+            "--source-field",
+            "text",
+            says="'text'",
+        ),
+        c.cli(SUMMARIZER, *TRAIN, "d.jsonl", says="d.jsonl line 4"),
+    ]
+
+
+@trigger("summarizer-no-known-field")
+def summarizer_no_known_field(c):
+    Path("d.csv").write_text("chat,gist\nHello.,Hi.\n")
+    return [
+        c.cli(SUMMARIZER, *TRAIN, "d.csv", says="document fields"),
+        c.cli(
+            SUMMARIZER,
+            *TRAIN,
+            "d.csv",
+            "--source-field",
+            "chat",
+            says="summary fields",
+        ),
+    ]
+
+
+@trigger("summarizer-empty-field")
+def summarizer_empty_field(c):
+    write_records("d.jsonl", 4, [repr({"dialogue": " ", "summary": "Hi."})])
+    write_records("s.jsonl", 5, [repr({"dialogue": "Hi.", "summary": None})])
+    return [
+        c.cli(SUMMARIZER, *TRAIN, "d.jsonl", says="d.jsonl line 5"),
+        c.cli(SUMMARIZER, *TRAIN, "s.jsonl", says="s.jsonl line 6"),
+    ]
+
+
+@trigger("summarizer-csv-invalid")
+def summarizer_csv_invalid(c):
+    Path("d.csv").write_text('dialogue,summary\nHello.,Hi.\n"Oops" no,Hi.\n')
+    Path("d.tsv").write_text('dialogue\tsummary\nHello.\t"Hi.\n')
+    return [
+        c.cli(SUMMARIZER, *TRAIN, "d.csv", says="d.csv line 3"),
+        c.cli(SUMMARIZER, *TRAIN, "d.tsv", says="not valid TSV"),
+    ]
+
+
+@trigger("summarizer-no-examples")
+def summarizer_no_examples(c):
+    Path("empty.jsonl").write_text("\n \n")
+    Path("header.csv").write_text("dialogue,summary\n")
+    return [
+        c.cli(SUMMARIZER, *TRAIN, "empty.jsonl", says="empty.jsonl"),
+        c.cli(SUMMARIZER, *TRAIN, "header.csv", says="header.csv"),
+    ]
+
+
+@trigger("summarizer-zip-contents")
+def summarizer_zip_contents(c):
+    with zipfile.ZipFile("two.zip", "w") as archive:
+        archive.writestr("a.jsonl", "{}")
+        archive.writestr("b.jsonl", "{}")
+    return c.cli(SUMMARIZER, *TRAIN, "two.zip", says="two.zip holds 2 data")
+
+
+@trigger("summarizer-zip-unreadable")
+def summarizer_zip_unreadable(c):
+    Path("bytes.zip").write_bytes(b"not a zip archive at all")
+    return c.cli(SUMMARIZER, *TRAIN, "bytes.zip", says="bytes.zip")
+
+
+@trigger("summarizer-too-few")
+def summarizer_too_few(c):
+    write_records("few.jsonl", 3)
+    return c.cli(SUMMARIZER, *TRAIN, "few.jsonl", says="few.jsonl has 3")
+
+
+@trigger("summarizer-test-data-without-test")
+def summarizer_test_data_without_test(c):
+    write_records("d.jsonl")
+    with zipfile.ZipFile("t.zip", "w") as archive:
+        archive.write("d.jsonl", "train.jsonl")
+        archive.write("d.jsonl", "dev.jsonl")
+    return c.cli(
+        SUMMARIZER, *TRAIN, "d.jsonl", "--test-data", "t.zip", says="t.zip"
+    )
+
+
+@trigger("summarizer-plot-not-empty")
+def summarizer_plot_not_empty(c):
+    Path("plots").mkdir()
+    Path("plots/mine.png").write_bytes(b"mine")
+    predict = ("predict", "--model", c.model("summarizer"), "--plot")
+    return [
+        c.cli(SUMMARIZER, *predict, "plots", "#Person1#: Hi.", says="plots"),
+        c.cli(SUMMARIZER, *predict, "plots/mine.png", "Hi.", says="mine.png"),
+    ]
+
+
+@trigger("dialogsum-unavailable")
+def dialogsum_unavailable(c):
+    def offline(*args, **kwargs):  # what Keras raises without a network
+        raise Exception(
+            "URL fetch failure on https://raw.githubusercontent.com/cylnlp/"
+            "dialogsum/main/DialogSum_Data/dialogsum.train.jsonl: None -- "
+            "[Errno -3] Temporary failure in name resolution"
+        )
+
+    c.monkeypatch.setattr(keras.utils, "get_file", offline)
+    return c.cli(SUMMARIZER, *TRAIN, "dialogsum")
 
 
 @trigger("spa-eng-unavailable")

@@ -133,15 +133,20 @@ def read_json_lines(text, where):
 def read_table(text, where, delimiter):
     """`[(line number, record)]` of a CSV/TSV text with a header."""
     csv.field_size_limit(2**31 - 1)
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a stray quote is an error, not two rows run together.
+    reader = csv.DictReader(
+        io.StringIO(text, newline=""), delimiter=delimiter, strict=True
+    )
     records = []
     try:
         for row in reader:
             if any((value or "").strip() for value in row.values()):
                 records.append((reader.line_num, row))
     except csv.Error as error:
+        kind = "TSV" if delimiter == "\t" else "CSV"
+        # `line_num` counts the lines before the row that failed.
         raise DataError(
-            f"{where} line {reader.line_num} is not valid CSV "
+            f"{where} line {reader.line_num + 1} is not valid {kind} "
             f"({shortened(error, 60)}); expected a header, then one "
             "example per row"
         ) from error
@@ -168,21 +173,27 @@ def _references(record, field):
     return values
 
 
+def _fields_of(record):
+    return ", ".join(str(name) for name in list(record)[:8])
+
+
+def _no_field(where, name, record):
+    return DataError(
+        f"{where} has no field {name!r}; its fields are {_fields_of(record)}"
+    )
+
+
 def _field(record, given, choices, role, where):
     if given is not None:
         if given not in record:
-            raise DataError(
-                f"{where} has no field {given!r}; its fields are "
-                f"{', '.join(map(str, list(record)[:8]))}"
-            )
+            raise _no_field(where, given, record)
         return given
     for name in choices:
         if name in record:
             return name
     raise DataError(
         f"{where} has none of the {role} fields {', '.join(choices)}; its "
-        f"fields are {', '.join(map(str, list(record)[:8]))}: name the "
-        f"{role} field"
+        f"fields are {_fields_of(record)}: name the {role} field"
     )
 
 
@@ -214,7 +225,7 @@ def examples_of(records, where, source_field=None, target_field=None):
         line = f"{where} line {number}"
         for name in (source_field, target_field):
             if name not in record:
-                raise DataError(f"{line} has no field {name!r}")
+                raise _no_field(line, name, record)
         source = _text(record[source_field])
         if not source:
             raise DataError(
