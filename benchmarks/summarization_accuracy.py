@@ -97,6 +97,7 @@ def train_ours(attention, splits, seconds, batch_size, seed, sizes):
         "epochs": budget.epochs,
         "best_epoch": budget.best_epoch,
         "planned_steps": steps,
+        "steps": int(model.optimizer.iterations),
         "probe_step_seconds": round(step_seconds, 4),
         "train_seconds": round(budget.train_seconds, 1),
         "parameters": model.count_params(),
