@@ -7,8 +7,9 @@ test dialogues with three reference summaries each), read by
 `applications.summarizer.data.load`.
 
 Ours: `applications.summarizer.recipe.build` for each `--attention`,
-trained as `train` trains (label smoothing, AdamW with warmup and a
-cosine decay planned over the steps that fit the budget, ROUGE-L of
+trained as `train` trains (batches of similar lengths, label smoothing,
+AdamW with warmup and a cosine decay planned over the steps that fit
+the budget, ROUGE-L of
 greedy decoding on 200 validation dialogues after every epoch, the
 weights of the best epoch kept). Scored once on the test dialogues with
 greedy decoding and beam search (width 4).
@@ -41,7 +42,9 @@ from applications.summarizer.defaults import VALIDATION_ROUGE_EXAMPLES
 from applications.summarizer.lead import lead
 from applications.summarizer.scores import ROUGE_TYPES
 from applications.summarizer.scores import rouge_scores
+from attention_zoo.callbacks import EpochSeeds
 from attention_zoo.callbacks import GenerationEvaluator
+from attention_zoo.recipes import LengthBucketed
 from benchmarks.report import print_row
 from benchmarks.time_budget import TimeBudget
 
@@ -52,25 +55,36 @@ DEFAULT_DATA = (
 PROBE_STEPS = 10
 
 
-def planned_steps(attention, train, seconds, batch_size, sizes):
-    """Optimizer steps that fit `seconds`: `PROBE_STEPS` steps of a
-    throwaway model timed after a warm-up `fit` (compilation), with 20%
-    of the budget left for validation."""
+def batches(model, train, batch_size, seed):
+    """The training batches `train` makes: of similar lengths, as the
+    summarizer's `train` command batches them."""
+    x, y = model.preprocess_pairs(*train)
+    return LengthBucketed(x, y, batch_size, seed, *model.bucketing(x))
+
+
+def planned_steps(attention, train, seconds, batch_size, sizes, seed):
+    """Optimizer steps that fit `seconds`: `PROBE_STEPS` batches of a
+    throwaway model timed after one batch of every width has compiled,
+    with 20% of the budget left for validation."""
     model = recipe.build(train, attention=attention, **sizes)
-    count = batch_size * (PROBE_STEPS + 1)
-    probe = model.preprocessor.pack(train[0][:count], train[1][:count])
-    warm = keras.tree.map_structure(lambda a: a[:batch_size], probe)
-    model.fit(*warm, batch_size=batch_size, epochs=1, verbose=0)
+    data = batches(model, train, batch_size, seed)
+    by_width = {}
+    for index in range(len(data)):
+        x, y = data[index]
+        by_width.setdefault(x["encoder_token_ids"].shape[1], (x, y))
+    for x, y in by_width.values():
+        model.train_on_batch(x, y)
     started = time.perf_counter()
-    model.fit(*probe, batch_size=batch_size, epochs=1, verbose=0)
-    step_seconds = (time.perf_counter() - started) / (PROBE_STEPS + 1)
+    for index in range(PROBE_STEPS):
+        model.train_on_batch(*data[index])
+    step_seconds = (time.perf_counter() - started) / PROBE_STEPS
     return max(int(0.8 * seconds / step_seconds), 2), step_seconds
 
 
 def train_ours(attention, splits, seconds, batch_size, seed, sizes):
     train = (splits.train.sources, splits.train.targets)
     steps, step_seconds = planned_steps(
-        attention, train, seconds, batch_size, sizes
+        attention, train, seconds, batch_size, sizes, seed
     )
     keras.utils.set_random_seed(seed)
     model = recipe.build(train, attention=attention, **sizes)
@@ -85,12 +99,12 @@ def train_ours(attention, splits, seconds, batch_size, seed, sizes):
         verbose=0,
     )
     budget = TimeBudget(seconds, monitor="val_rougeL", mode="max")
-    steps_per_epoch = math.ceil(len(train[0]) / batch_size)
+    data = batches(model, train, batch_size, seed)
     model.fit(
-        *train,
-        batch_size=batch_size,
-        epochs=max(math.ceil(steps / steps_per_epoch), 1),
-        callbacks=[evaluator, budget],
+        data,
+        epochs=max(math.ceil(steps / len(data)), 1),
+        callbacks=[EpochSeeds(seed, data=data), evaluator, budget],
+        shuffle=False,  # LengthBucketed orders the examples
         verbose=2,
     )
     return model, {

@@ -30,6 +30,7 @@ from applications._runner.errors import UsageError
 from applications.errors import shortened
 from attention_zoo import callbacks as zoo_callbacks
 from attention_zoo.recipes import EpochShuffled
+from attention_zoo.recipes import LengthBucketed
 from attention_zoo.recipes import set_precision
 
 # `--resume` keeps the stopped run's arguments except these.
@@ -88,14 +89,21 @@ def _setup(args):
 
 def _training_set(model, data, args):
     """What `fit` takes: in-memory `(x, y)` preprocessed and batched in
-    an order that depends on the seed and the epoch alone (an
-    application's Dataset or PyDataset is passed as it is)."""
+    an order that depends on the seed and the epoch alone, in batches of
+    similar lengths for a model with `bucketing(x) -> (lengths, keys)`
+    (an application's Dataset or PyDataset is passed as it is)."""
     if not isinstance(data.train, tuple):
         return data.train
     x, y = data.train
     preprocess_pairs = getattr(model, "preprocess_pairs", None)
     if preprocess_pairs is not None:
         x, y = preprocess_pairs(x, y)
+    bucketing = getattr(model, "bucketing", None)
+    if bucketing is not None:
+        lengths, trimmed = bucketing(x)
+        return LengthBucketed(
+            x, np.asarray(y), args.batch_size, args.seed, lengths, trimmed
+        )
     return EpochShuffled(x, np.asarray(y), args.batch_size, seed=args.seed)
 
 

@@ -2,6 +2,7 @@
 
 from attention_zoo.recipes.distribution import data_parallel
 from attention_zoo.recipes.epoch_shuffled import EpochShuffled
+from attention_zoo.recipes.length_bucketed import LengthBucketed
 from attention_zoo.recipes.losses import MaskedAccuracy
 from attention_zoo.recipes.losses import SparseCategoricalCrossentropy
 from attention_zoo.recipes.optimizers import AdamW
@@ -18,6 +19,7 @@ __all__ = [
     "AdamW",
     "EpochShuffled",
     "InverseSquareRoot",
+    "LengthBucketed",
     "MaskedAccuracy",
     "SparseCategoricalCrossentropy",
     "adamw",
