@@ -4,17 +4,18 @@ Keras and the model are imported inside the methods, when a command runs:
 `--help` and argument errors answer without loading them."""
 
 from applications._runner.arguments import fraction
-from applications._runner.arguments import non_negative_float
 from applications._runner.arguments import positive_int
-from applications._runner.contract import Application
 from applications._runner.contract import TrainingData
 from applications._runner.errors import UsageError
+from applications._seq2seq_cli import Seq2SeqApplication
+from applications._seq2seq_cli import alignment
+from applications._seq2seq_cli import cut_warning
 from applications.summarizer import defaults
 
 ATTENTION_PICTURES = 4
 
 
-class SummarizerApplication(Application):
+class SummarizerApplication(Seq2SeqApplication):
     name = "summarizer"
     description = (
         "Summarization with an attention encoder-decoder, a pointer-"
@@ -25,6 +26,10 @@ class SummarizerApplication(Application):
     default_epochs = 10
     default_batch_size = 16
     default_test_fraction = 0.1
+    decodings = defaults.DECODINGS
+    beam_width = defaults.BEAM_WIDTH
+    length_penalty = defaults.LENGTH_PENALTY
+    output_noun = "summaries"
     monitor = "val_rougeL"
     monitor_mode = "max"
     input_help = (
@@ -100,39 +105,7 @@ class SummarizerApplication(Application):
                 "into DIR/summary_<i>.png (a new or empty folder); the "
                 "pointer's copied tokens are marked",
             )
-        if command in ("train", "evaluate", "predict"):
-            parser.add_argument(
-                "--decoding",
-                choices=defaults.DECODINGS,
-                default="beam",
-                help="how tokens are chosen (default beam; train and "
-                "evaluate also report greedy)",
-            )
-            parser.add_argument(
-                "--beam-width",
-                metavar="N",
-                type=positive_int,
-                default=defaults.BEAM_WIDTH,
-                help=f"beams kept (default {defaults.BEAM_WIDTH})",
-            )
-            parser.add_argument(
-                "--length-penalty",
-                metavar="A",
-                type=non_negative_float,
-                default=defaults.LENGTH_PENALTY,
-                help="beam search favours longer summaries as A grows "
-                f"(default {defaults.LENGTH_PENALTY})",
-            )
-
-    def decoding(self, args):
-        """The `generate` options of `--decoding` and its flags."""
-        if args.decoding == "beam":
-            return {
-                "method": "beam",
-                "beam_width": args.beam_width,
-                "length_penalty": args.length_penalty,
-            }
-        return {"method": "greedy"}
+        self.add_decoding_arguments(parser, command)
 
     # Data --------------------------------------------------------------------
 
@@ -290,7 +263,7 @@ class SummarizerApplication(Application):
         results = []
         for i, (text, summary) in enumerate(zip(inputs, summaries)):
             result = {"summary": summary, "decoding": args.decoding}
-            warning = _cut_warning(model, text)
+            warning = cut_warning(model, text)
             if warning:
                 result["warnings"] = [warning]
             if explained is not None:
@@ -335,38 +308,12 @@ def _truncated(model, train_documents, test):
     }
 
 
-def _cut_warning(model, text):
-    """A warning when `text` is longer than the model reads."""
-    preprocessor = model.preprocessor
-    pieces = len(preprocessor.source_pieces([text])[0])
-    if pieces + 1 <= preprocessor.source_length:
-        return None
-    return (
-        f"only the first {preprocessor.source_length - 1} of its {pieces} "
-        "subword tokens were read (the model's source length)"
-    )
-
-
 def _alignment(model, text, ids, explained, i):
-    """The attention of each generated token of example `i` over its
-    source tokens, and (pointer-generator) how much it was copied."""
-    from applications._seq2seq.preprocessor import END
-
-    preprocessor = model.preprocessor
-    source_tokens = preprocessor.source_tokens(text)
-    ended = END in [int(token) for token in ids]
-    target_tokens = preprocessor.target_tokens(ids) + ["</s>"] * ended
-    weights = explained["alignment"][i]
-    rows = min(len(target_tokens), len(weights))
-    shown = {
-        "source_tokens": source_tokens,
-        "target_tokens": target_tokens[:rows],
-        "weights": [
-            [round(float(w), 4) for w in row[: len(source_tokens)]]
-            for row in weights[:rows]
-        ],
-    }
+    """`alignment` of example `i`, and (pointer-generator) how much each
+    token was copied."""
+    shown = alignment(model, text, ids, explained["alignment"][i])
     if "copying" in explained:
+        rows = len(shown["target_tokens"])
         shown["copying"] = [
             round(float(c), 4) for c in explained["copying"][i][:rows]
         ]

@@ -4,18 +4,19 @@ Keras and the model are imported inside the methods, when a command runs:
 `--help` and argument errors answer without loading them."""
 
 from applications._runner.arguments import fraction
-from applications._runner.arguments import non_negative_float
 from applications._runner.arguments import positive_int
 from applications._runner.arguments import seed
-from applications._runner.contract import Application
 from applications._runner.contract import TrainingData
 from applications._runner.errors import UsageError
+from applications._seq2seq_cli import Seq2SeqApplication
+from applications._seq2seq_cli import alignment
+from applications._seq2seq_cli import cut_warning
 from applications.translator import defaults
 
 ALIGNMENT_PICTURES = 4
 
 
-class TranslatorApplication(Application):
+class TranslatorApplication(Seq2SeqApplication):
     name = "translator"
     description = (
         "Translation with an attention encoder-decoder (spa-eng or your "
@@ -26,6 +27,10 @@ class TranslatorApplication(Application):
     default_epochs = 10
     default_batch_size = 64
     default_test_fraction = 0.15  # the keras.io example's 70/15/15 split
+    decodings = defaults.DECODINGS
+    beam_width = defaults.BEAM_WIDTH
+    length_penalty = defaults.LENGTH_PENALTY
+    output_noun = "outputs"
     monitor = "val_bleu"
     monitor_mode = "max"
     input_help = "sentences to translate"
@@ -82,29 +87,7 @@ class TranslatorApplication(Application):
                 help="score only the held-out share F of --data, as train "
                 "split it with the same --seed (default: all of --data)",
             )
-        if command in ("train", "evaluate", "predict"):
-            parser.add_argument(
-                "--decoding",
-                choices=defaults.DECODINGS,
-                default="beam",
-                help="how tokens are chosen (default beam; train and "
-                "evaluate also report greedy)",
-            )
-            parser.add_argument(
-                "--beam-width",
-                metavar="N",
-                type=positive_int,
-                default=defaults.BEAM_WIDTH,
-                help=f"beams kept (default {defaults.BEAM_WIDTH})",
-            )
-            parser.add_argument(
-                "--length-penalty",
-                metavar="A",
-                type=non_negative_float,
-                default=defaults.LENGTH_PENALTY,
-                help="beam search favours longer outputs as A grows "
-                f"(default {defaults.LENGTH_PENALTY})",
-            )
+        self.add_decoding_arguments(parser, command)
         if command == "predict":
             parser.add_argument(
                 "--top-p",
@@ -121,19 +104,6 @@ class TranslatorApplication(Application):
                 default=1337,
                 help="seed of top_k/top_p sampling (default 1337)",
             )
-
-    def decoding(self, args):
-        """The `generate` options of `--decoding` and its flags."""
-        options = {"method": args.decoding}
-        if args.decoding == "beam":
-            options.update(
-                beam_width=args.beam_width, length_penalty=args.length_penalty
-            )
-        elif args.decoding == "top_k":
-            options.update(top_k=getattr(args, "top_k", 10), seed=args.seed)
-        elif args.decoding == "top_p":
-            options.update(top_p=getattr(args, "top_p", 0.9), seed=args.seed)
-        return options
 
     # Data --------------------------------------------------------------------
 
@@ -283,11 +253,11 @@ class TranslatorApplication(Application):
                 "translation": translation,
                 "decoding": args.decoding,
             }
-            warning = _cut_warning(model, text)
+            warning = cut_warning(model, text)
             if warning:
                 result["warnings"] = [warning]
             if alignments is not None:
-                result["alignment"] = _alignment(
+                result["alignment"] = alignment(
                     model, text, ids[i], alignments[i]
                 )
             results.append(result)
@@ -305,7 +275,7 @@ class TranslatorApplication(Application):
         ids = model.generate_ids(encoder_ids)
         alignments = model.align(encoder_ids, ids)
         for i, source in enumerate(sources):
-            shown = _alignment(model, source, ids[i], alignments[i])
+            shown = alignment(model, source, ids[i], alignments[i])
             figure = plot_alignment(
                 shown["weights"],
                 shown["source_tokens"],
@@ -330,37 +300,6 @@ def _check_test_flags(args):
             f"train: with {defaults.VALIDATION_FRACTION:g} for validation it "
             f"must be below {most:g}"
         )
-
-
-def _cut_warning(model, text):
-    """A warning when `text` is longer than the model reads."""
-    preprocessor = model.preprocessor
-    pieces = len(preprocessor.source_pieces([text])[0])
-    if pieces + 1 <= preprocessor.source_length:
-        return None
-    return (
-        f"only the first {preprocessor.source_length - 1} of its {pieces} "
-        "subword tokens were read (the model's sequence length)"
-    )
-
-
-def _alignment(model, text, ids, weights):
-    """The attention of each generated token over the source tokens."""
-    from applications._seq2seq.preprocessor import END
-
-    preprocessor = model.preprocessor
-    source_tokens = preprocessor.source_tokens(text)
-    ended = END in [int(token) for token in ids]
-    target_tokens = preprocessor.target_tokens(ids) + ["</s>"] * ended
-    rows = min(len(target_tokens), len(weights))
-    return {
-        "source_tokens": source_tokens,
-        "target_tokens": target_tokens[:rows],
-        "weights": [
-            [round(float(w), 4) for w in row[: len(source_tokens)]]
-            for row in weights[:rows]
-        ],
-    }
 
 
 APPLICATION = TranslatorApplication()
