@@ -422,6 +422,18 @@ def not_a_non_negative_number(c):
     ]
 
 
+PREDICT = ("predict", "--model", "m.keras")
+
+
+@trigger("bad-no-repeat-ngram")
+def bad_no_repeat_ngram(c):
+    return [
+        c.cli(TRANSLATOR, *TRAIN, "d.txt", "--no-repeat-ngram", "1"),
+        c.cli(SUMMARIZER, *TRAIN, "d.jsonl", "--no-repeat-ngram", "-2"),
+        c.cli(SUMMARIZER, *PREDICT, "x", "--no-repeat-ngram", "three"),
+    ]
+
+
 @trigger("bad-seed")
 def bad_seed(c):
     return [

@@ -1,5 +1,6 @@
 """What an encoder-decoder's exports compute (TensorFlow backend):
-greedy decoding inside the graph, so that the runtime alone generates.
+greedy decoding inside the graph (blocking repeated n-grams where the
+application's decoding does), so that the runtime alone generates.
 The translator and the summarizer subclass `Seq2SeqExporter`, naming
 their output and how a quantized file's text is scored.
 
@@ -36,12 +37,16 @@ class Seq2SeqExporter(Exporter):
     """Greedy decoding of a `Seq2Seq` model in every format.
 
     Subclasses set `output_name` (the SavedModel's text output),
-    `example` (the input `USAGE.md` runs) and `score_name`, and define
-    `score(texts, references)`, 0-100, by which a quantized file must
-    stay within `QUANTIZED_POINTS` of float32.
+    `example` (the input `USAGE.md` runs), `score_name` and
+    `no_repeat_ngram` (the n-grams the decoding never repeats, 0 for
+    none: the application's default, so that the files write what
+    `predict` writes), and define `score(texts, references)`, 0-100, by
+    which a quantized file must stay within `QUANTIZED_POINTS` of
+    float32.
     """
 
     output_name = "text"
+    no_repeat_ngram = 0
     example = ""
     score_name = "score"
     refused = {
@@ -57,7 +62,10 @@ class Seq2SeqExporter(Exporter):
     def _decode(self, source_ids):
         sampler = make_sampler("greedy", end_id=END, pad_id=PAD)
         return self.model.generate_step(
-            source_ids, sampler, self.model.max_length
+            source_ids,
+            sampler,
+            self.model.max_length,
+            no_repeat_ngram=self.no_repeat_ngram,
         )
 
     def graph(self, format):
@@ -112,10 +120,11 @@ class Seq2SeqExporter(Exporter):
         return {"source_ids": self.preprocessor.encode_sources([example])}
 
     def expected(self, examples, format):
+        blocked = {"no_repeat_ngram": self.no_repeat_ngram}
         if format == "tf_saved_model":
-            texts = self.model.generate(examples)
+            texts = self.model.generate(examples, **blocked)
             return {self.output_name: as_bytes(texts)}
-        ids = self.model.generate_ids(self.preprocessor(examples))
+        ids = self.model.generate_ids(self.preprocessor(examples), **blocked)
         start = np.full((len(ids), 1), START, dtype="int32")
         return {"target_ids": np.concatenate([start, ids], axis=1)}
 
@@ -188,12 +197,17 @@ class Seq2SeqExporter(Exporter):
             end=END,
             output=self.output_name,
             example=self.example,
+            blocking=(
+                f", never repeating a run of {self.no_repeat_ngram} pieces"
+                if self.no_repeat_ngram
+                else ""
+            ),
         )
 
 
 USAGE = """# Using the .tflite and .onnx files without Keras
 
-Each decodes greedily inside its graph. Each takes `source_ids`, int32
+Each decodes greedily inside its graph{blocking}. Each takes `source_ids`, int32
 `(batch, {length})` (`batch` is 1 for the `.tflite` file, any for the
 `.onnx` file): each input's SentencePiece ids of `source.model`, cut
 to {length_minus} pieces, then the end id {end}, then padding 0. They return

@@ -8,7 +8,9 @@ graph. Top-k and top-p are KerasHub's own. Greedy is KerasHub's with
 `top_k(k=1)` in place of `argmax` (which lowers outside TFLite's
 built-in ops; same tokens). Beam search is ours: KerasHub's
 `BeamSampler` keeps extending a beam after its end token, has no length
-penalty, and picks the final beam with `argmax`.
+penalty, and picks the final beam with `argmax`. `repeated_ngram_tokens`
+is the rule any of them can decode under that no n-gram comes twice
+(KerasHub's samplers have no such option).
 """
 
 import keras_hub
@@ -154,6 +156,49 @@ class BeamSearch(keras_hub.samplers.Sampler):
             "end_id": self.end_id,
             "pad_id": self.pad_id,
         }
+
+
+def repeated_ngram_tokens(prompt, index, n, vocabulary_size):
+    """`(batch, vocabulary_size)` bool: the tokens that, written at
+    position `index` of `prompt` `(batch, length)`, would repeat an
+    n-gram of `prompt[:, :index]` (the "no repeat n-gram" rule of Paulus
+    et al. 2018, which blocks repeated trigrams in summaries).
+
+    The n-grams of the prefix are windows of the whole buffer, kept
+    where they end before `index`; the tokens that follow a window equal
+    to the last `n - 1` tokens are written onto the vocabulary with one
+    scatter (not a `(batch, length, vocabulary)` one-hot), so the rule
+    runs inside the compiled decoding loop and in exported graphs.
+    """
+    batch, length = ops.shape(prompt)[0], ops.shape(prompt)[1]
+    windows = length - n + 1
+    if windows < 1:
+        return ops.zeros((batch, vocabulary_size), dtype="bool")
+    grams = ops.stack(
+        [prompt[:, k : k + windows] for k in range(n - 1)], axis=-1
+    )  # (batch, windows, n - 1): the first n - 1 tokens of each n-gram
+    follow = prompt[:, n - 1 :]  # (batch, windows): each n-gram's last token
+    index = ops.convert_to_tensor(index, "int32")
+    last = ops.take(
+        prompt, ops.maximum(index - (n - 1) + ops.arange(n - 1), 0), axis=1
+    )  # (batch, n - 1): the tokens the next one follows
+    ended = ops.arange(windows) <= index - n  # the n-gram ends before `index`
+    match = ops.logical_and(
+        ops.all(ops.equal(grams, last[:, None, :]), axis=-1), ended[None, :]
+    )
+    # Unmatched windows write to an extra column, cut off after: every
+    # write is a 1, so the result is the same whether a runtime adds the
+    # writes to one place (TensorFlow, JAX, PyTorch) or keeps the last
+    # (ONNX's ScatterND).
+    columns = ops.where(match, ops.cast(follow, "int32"), vocabulary_size)
+    rows = ops.repeat(ops.arange(batch)[:, None], windows, axis=1)
+    indices = ops.reshape(ops.stack([rows, columns], axis=-1), (-1, 2))
+    written = ops.scatter(
+        indices,
+        ops.ones((ops.shape(indices)[0],), "float32"),
+        (batch, vocabulary_size + 1),
+    )
+    return written[:, :vocabulary_size] > 0
 
 
 def make_sampler(

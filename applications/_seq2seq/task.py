@@ -12,6 +12,7 @@ from applications._seq2seq.preprocessor import END
 from applications._seq2seq.preprocessor import PAD
 from applications._seq2seq.preprocessor import START
 from applications._seq2seq.samplers import make_sampler
+from applications._seq2seq.samplers import repeated_ngram_tokens
 from applications._task import Task
 from attention_zoo.recipes import MaskedAccuracy
 from attention_zoo.recipes import SparseCategoricalCrossentropy
@@ -112,19 +113,32 @@ class Seq2Seq(Task):
         )
 
     def generate_step(
-        self, encoder_token_ids, sampler, max_length, stop_at_end=True
+        self,
+        encoder_token_ids,
+        sampler,
+        max_length,
+        stop_at_end=True,
+        no_repeat_ngram=0,
     ):
         """Ids `(batch, max_length + 1)` (`START` first) decoded by
         `sampler` from encoder ids: the graph `generate` compiles. With
         `stop_at_end`, the loop ends once every row has an `END`; without,
-        it fills all `max_length` positions (for timing)."""
+        it fills all `max_length` positions (for timing). With
+        `no_repeat_ngram=n` (at least 2), no n-gram of ids is generated
+        twice (`samplers.repeated_ngram_tokens`)."""
         encoder_token_ids = ops.convert_to_tensor(encoder_token_ids, "int32")
         cache = self.backbone.start_cache(encoder_token_ids, max_length)
 
         def next(prompt, cache, index):
             token = ops.slice(prompt, [0, index - 1], [ops.shape(prompt)[0], 1])
             logits, cache = self.backbone.decode_step(token, cache, index - 1)
-            return _never_marks(logits), None, cache
+            logits = _never_marks(logits)
+            if no_repeat_ngram:
+                repeated = repeated_ngram_tokens(
+                    prompt, index, no_repeat_ngram, ops.shape(logits)[-1]
+                )
+                logits = ops.where(repeated, -1e9, logits)
+            return logits, None, cache
 
         prompt = self._prompt(encoder_token_ids, max_length)
         return sampler(
@@ -137,12 +151,22 @@ class Seq2Seq(Task):
             model=self,
         )
 
-    def _generator(self, method, max_length, stop_at_end, **options):
+    def _generator(
+        self, method, max_length, stop_at_end, no_repeat_ngram, **options
+    ):
         """The compiled `generate_step` of one sampler, made once."""
-        key = (method, max_length, stop_at_end, tuple(sorted(options.items())))
+        key = (
+            method,
+            max_length,
+            stop_at_end,
+            no_repeat_ngram,
+            tuple(sorted(options.items())),
+        )
         if key not in self._generators:
             sampler = make_sampler(method, end_id=END, pad_id=PAD, **options)
-            compiled = _compiled(self, sampler, max_length, stop_at_end)
+            compiled = _compiled(
+                self, sampler, max_length, stop_at_end, no_repeat_ngram
+            )
             seeds = [ops.convert_to_numpy(v) for v in sampler.variables]
             self._generators[key] = (compiled, sampler, seeds)
         compiled, sampler, seeds = self._generators[key]
@@ -159,6 +183,7 @@ class Seq2Seq(Task):
         max_length=None,
         batch_size=64,
         stop_at_end=True,
+        no_repeat_ngram=0,
         **options,
     ):
         """Generated target ids `(n, max_length)` int32 of encoder ids,
@@ -167,10 +192,19 @@ class Seq2Seq(Task):
         `method` and `options` choose the sampler: `"greedy"`, `"beam"`
         (`beam_width`, `length_penalty`), `"top_k"` (`top_k`), `"top_p"`
         (`top_p`), with `temperature` and `seed` for sampling;
+        `no_repeat_ngram=n` never repeats an n-gram of ids (0: off);
         `stop_at_end=False` fills every position (for timing).
         """
         max_length = int(max_length or self.max_length)
-        generate = self._generator(method, max_length, stop_at_end, **options)
+        no_repeat_ngram = int(no_repeat_ngram or 0)
+        if no_repeat_ngram == 1 or no_repeat_ngram < 0:
+            raise ValueError(
+                "`no_repeat_ngram` must be 0 (off) or at least 2; received "
+                f"no_repeat_ngram={no_repeat_ngram!r}."
+            )
+        generate = self._generator(
+            method, max_length, stop_at_end, no_repeat_ngram, **options
+        )
         encoder_token_ids = np.asarray(encoder_token_ids, dtype="int32")
         rows = []
         for start in range(0, len(encoder_token_ids), batch_size):
@@ -263,7 +297,7 @@ def _never_marks(logits):
     return ops.where(marks[None, :], -1e9, ops.cast(logits, "float32"))
 
 
-def _compiled(model, sampler, max_length, stop_at_end):
+def _compiled(model, sampler, max_length, stop_at_end, no_repeat_ngram):
     """`generate_step` with `sampler`, compiled for the backend: XLA on
     TensorFlow and JAX (the model's variables passed in, so a compiled
     function sees the weights of later training), eager on PyTorch."""
@@ -271,7 +305,7 @@ def _compiled(model, sampler, max_length, stop_at_end):
 
     def step(encoder_token_ids):
         return model.generate_step(
-            encoder_token_ids, sampler, max_length, stop_at_end
+            encoder_token_ids, sampler, max_length, stop_at_end, no_repeat_ngram
         )
 
     if backend == "tensorflow":

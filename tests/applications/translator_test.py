@@ -245,6 +245,25 @@ def test_beam_search(attention, models, pairs):
     assert pieces(model, alone) == pieces(model, beam[:3])
 
 
+def repeats(row, n):
+    """Whether the ids `row` (up to its `END`) repeat an n-gram."""
+    row = row[: row.index(END)] if END in row else row
+    grams = [tuple(row[i : i + n]) for i in range(len(row) - n + 1)]
+    return len(set(grams)) < len(grams)
+
+
+def test_no_repeat_ngram_decodes_no_n_gram_twice(models, pairs):
+    model = models("multi_head")
+    ids = encoder_ids(model, pairs)
+    free = model.generate_ids(ids)
+    assert any(repeats(row, 2) for row in free.tolist())  # the case occurs
+    for method in ("greedy", "beam"):
+        blocked = model.generate_ids(ids, method=method, no_repeat_ngram=2)
+        assert not any(repeats(row, 2) for row in blocked.tolist()), method
+    with pytest.raises(ValueError, match="no_repeat_ngram"):
+        model.generate_ids(ids, no_repeat_ngram=1)
+
+
 def test_sampling_with_a_seed_is_reproducible(models, pairs):
     model = models("luong")
     ids = encoder_ids(model, pairs)
