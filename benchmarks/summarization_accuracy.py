@@ -9,10 +9,13 @@ test dialogues with three reference summaries each), read by
 Ours: `applications.summarizer.recipe.build` for each `--attention`,
 trained as `train` trains (batches of similar lengths, label smoothing,
 AdamW with warmup and a cosine decay planned over the steps that fit
-the budget, ROUGE-L of
-greedy decoding on 200 validation dialogues after every epoch, the
-weights of the best epoch kept). Scored once on the test dialogues with
-greedy decoding and beam search (width 4).
+the budget, ROUGE-L of greedy decoding on 200 validation dialogues
+after every epoch, the weights of the best epoch kept). Scored once on
+the test dialogues with each of `--decodings`: greedy decoding, the
+summarizer's default (greedy, never repeating 4 subwords, chosen on the
+dev split by `summarization_decoding.py`) and beam search (width 4).
+`--save DIR` keeps the trained models; `--load DIR` scores them again
+without training.
 
 Lead: each test dialogue's first turns, as many as fit the average
 training summary's length in words (`applications.summarizer.lead`).
@@ -28,6 +31,7 @@ Prints one JSON object per model as it finishes, then a Markdown table.
 """
 
 import argparse
+import json
 import math
 import time
 from pathlib import Path
@@ -37,7 +41,9 @@ import keras
 from applications.summarizer import data as summary_data
 from applications.summarizer import recipe
 from applications.summarizer.defaults import BEAM_WIDTH
+from applications.summarizer.defaults import DECODING
 from applications.summarizer.defaults import LENGTH_PENALTY
+from applications.summarizer.defaults import NO_REPEAT_NGRAM
 from applications.summarizer.defaults import VALIDATION_ROUGE_EXAMPLES
 from applications.summarizer.lead import lead
 from applications.summarizer.scores import ROUGE_TYPES
@@ -53,6 +59,16 @@ DEFAULT_DATA = (
     / "shared/data/dialogsum/DialogSum_Data.zip"
 )
 PROBE_STEPS = 10
+DECODINGS = {
+    "greedy": {"method": "greedy"},
+    # The summarizer's default (`defaults.py`, chosen on the dev split).
+    "default": {"method": DECODING, "no_repeat_ngram": NO_REPEAT_NGRAM},
+    "beam": {
+        "method": "beam",
+        "beam_width": BEAM_WIDTH,
+        "length_penalty": LENGTH_PENALTY,
+    },
+}
 
 
 def batches(model, train, batch_size, seed):
@@ -130,10 +146,27 @@ def main():
         default="lead,pointer,multi_head,cosine,bahdanau,luong",
         help="comma-separated variants, 'lead' for the baseline",
     )
+    parser.add_argument(
+        "--decodings",
+        default="greedy,default,beam",
+        help=f"comma-separated, of {', '.join(DECODINGS)}",
+    )
     parser.add_argument("--test-examples", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--source-length", type=int, default=None)
     parser.add_argument("--seed", type=int, default=1337)
+    parser.add_argument(
+        "--save",
+        default=None,
+        help="a folder to keep each trained model in, as NAME.keras "
+        "(with its training record, NAME.json)",
+    )
+    parser.add_argument(
+        "--load",
+        default=None,
+        help="score the models that --save kept in this folder instead "
+        "of training them",
+    )
     args = parser.parse_args()
 
     splits = summary_data.load(args.data, seed=args.seed)
@@ -162,20 +195,19 @@ def main():
             )
             print_row(rows[-1])
             continue
-        model, run = train_ours(
-            name, splits, seconds, args.batch_size, args.seed, sizes
-        )
-        for decoding, options in [
-            ("greedy", {"method": "greedy"}),
-            (
-                f"beam {BEAM_WIDTH}",
-                {
-                    "method": "beam",
-                    "beam_width": BEAM_WIDTH,
-                    "length_penalty": LENGTH_PENALTY,
-                },
-            ),
-        ]:
+        if args.load:
+            model = keras.saving.load_model(Path(args.load) / f"{name}.keras")
+            run = json.loads((Path(args.load) / f"{name}.json").read_text())
+        else:
+            model, run = train_ours(
+                name, splits, seconds, args.batch_size, args.seed, sizes
+            )
+        if args.save:
+            Path(args.save).mkdir(parents=True, exist_ok=True)
+            model.save(Path(args.save) / f"{name}.keras")
+            (Path(args.save) / f"{name}.json").write_text(json.dumps(run))
+        for decoding in args.decodings.split(","):
+            options = DECODINGS[decoding]
             started = time.perf_counter()
             summaries = model.generate(test.sources, batch_size=64, **options)
             rows.append(

@@ -27,8 +27,10 @@ class SummarizerApplication(Seq2SeqApplication):
     default_batch_size = 16
     default_test_fraction = 0.1
     decodings = defaults.DECODINGS
+    default_decoding = defaults.DECODING
     beam_width = defaults.BEAM_WIDTH
     length_penalty = defaults.LENGTH_PENALTY
+    no_repeat_ngram = defaults.NO_REPEAT_NGRAM
     output_noun = "summaries"
     monitor = "val_rougeL"
     monitor_mode = "max"

@@ -28,6 +28,7 @@ from applications.summarizer import Summarizer
 from applications.summarizer import data
 from applications.summarizer import recipe
 from applications.summarizer.cli import APPLICATION
+from applications.summarizer.defaults import NO_REPEAT_NGRAM
 from attention_zoo.layers import multi_head_attention
 from tests.application_harness import check_bad_inputs
 from tests.application_harness import check_dtype_policy_kept
@@ -286,8 +287,8 @@ TRAIN_ARGV = (
     str(TARGET_LENGTH),
     "--vocabulary-size",
     str(VOCABULARY_SIZE),
-    "--decoding",
-    "greedy",  # beam search is the translator's, tested there
+    # The default decoding: greedy, blocking repeated n-grams (beam
+    # search is the translator's, tested there).
 )
 
 
@@ -312,6 +313,7 @@ def test_train_writes_rouge_beside_the_lead_baseline(trained_run):
             assert 0.0 <= part[name] <= 100.0
             assert part["mean_over_references"][name] <= part[name]
     assert test["rouge1"] == test["greedy"]["rouge1"]
+    assert test["greedy"]["no_repeat_ngram"] == NO_REPEAT_NGRAM
     assert test["lead"]["words_of"] == "the average training summary"
     assert test["lead"]["rouge1"] > 5.0  # the opening turns share words
     history = (trained_run / "history.csv").read_text().splitlines()
@@ -370,11 +372,9 @@ def test_the_application_harness(tmp_path, trained_run, dialogues, capsys):
             str(SAMPLE / "dialogsum.test.jsonl"),
             "--max-examples",
             "6",
-            "--decoding",
-            "greedy",
         ],
         INPUTS,
-        ["--explain", "--decoding", "greedy"],
+        ["--explain"],
         tmp_path,
         None,
     )
@@ -384,7 +384,7 @@ def test_the_application_harness(tmp_path, trained_run, dialogues, capsys):
     assert evaluated["lead"]["words_of"] == "the average first test reference"
 
     model = keras.saving.load_model(trained_run / "model.keras")
-    summaries = model.generate(INPUTS)
+    summaries = model.generate(INPUTS, no_repeat_ngram=NO_REPEAT_NGRAM)
     for line, summary in zip(printed["predict"], summaries):
         assert line["summary"] == summary and line["decoding"] == "greedy"
         for step in line["attention"]:
@@ -403,7 +403,6 @@ def test_predict_plots_into_a_new_folder_only(trained_run, tmp_path, capsys):
     model = str(trained_run / "model.keras")
     plots = tmp_path / "plots"
     argv = ["predict", "--model", model, "--plot", str(plots), "--quiet"]
-    argv += ["--decoding", "greedy"]
     assert main(APPLICATION, [*argv, *INPUTS]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     drawn = sorted(plots.iterdir())
