@@ -363,7 +363,8 @@ def test_quantized_translator_is_judged_by_bleu(translator_run, tmp_path):
     not IS_TENSORFLOW,
     reason="the summarizer exports through the translator's code, whose "
     "hand-over from every backend and SavedModel are tested above; what it "
-    "adds is the pointer-generator's decoding graph (a segment sum, a log), "
+    "adds is the pointer-generator's decoding graph (a segment sum, a log, "
+    "the scatter that blocks repeated n-grams), "
     "the same whichever backend trained it, so it is checked once, on "
     "TensorFlow, as LiteRT and ONNX",
 )
