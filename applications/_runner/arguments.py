@@ -139,15 +139,15 @@ def _train_parser(commands, app):
         type=positive_int,
         default=None,
         help="epochs at most; early stopping may end sooner (default "
-        f"{app.default_epochs})",
+        f"{app.epochs_help()})",
     )
     train.add_argument(
         "--patience",
         metavar="N",
         type=positive_int,
-        default=PATIENCE,
+        default=app.default_patience,
         help="stop after this many epochs without a better "
-        f"{app.monitor} (default {PATIENCE})",
+        f"{app.monitor} (default {app.default_patience})",
     )
     train.add_argument(
         "--batch-size",

@@ -23,7 +23,6 @@ import keras
 import numpy as np
 
 from applications._runner import run_directory
-from applications._runner.arguments import read_inputs
 from applications._runner.ctrl_c import CtrlC
 from applications._runner.errors import Interrupted
 from applications._runner.errors import UsageError
@@ -174,7 +173,7 @@ def train(app, args):
                 setattr(args, name, value)
     elif args.data is None:
         raise UsageError("train needs --data PATH")
-    args.epochs = args.epochs or app.default_epochs
+    args.epochs = args.epochs or app.epochs_of(args)
     args.batch_size = args.batch_size or app.default_batch_size
     # Progress and messages to stderr; stdout holds the JSON result only.
     with contextlib.redirect_stdout(sys.stderr):
@@ -215,7 +214,9 @@ def _train(app, args, work, output, data, model):
         history = model.fit(
             training_set,
             epochs=_epochs_left(args, work),
-            validation_data=data.validation,
+            validation_data=(
+                data.validation if app.validation_in_fit else None
+            ),
             callbacks=[*callbacks, ctrl_c],
             shuffle=not ordered,  # EpochShuffled orders the examples
             verbose=0,
@@ -291,7 +292,7 @@ def evaluate(app, args):
 
 
 def predict(app, args):
-    inputs = read_inputs(args, app.input_unit)
+    inputs = app.read_inputs(args)
     model = _load_checked_model(app, args)
     with contextlib.redirect_stdout(sys.stderr):
         results = app.predict(model, inputs, args)

@@ -5,6 +5,8 @@ its `load_data` returns."""
 from dataclasses import dataclass
 from dataclasses import field
 
+from applications._runner.arguments import PATIENCE
+from applications._runner.arguments import read_inputs
 from applications._runner.errors import UsageError
 
 
@@ -51,6 +53,11 @@ class Application:
         input_unit: how `predict --input-file` splits a file: `"line"`
             (one input per line) or `"paragraph"` (inputs separated by
             blank lines, for documents of several lines).
+        default_patience: the default of `--patience`.
+        validation_in_fit: whether `TrainingData.validation` goes to
+            `fit` as `validation_data`; `False` when the application's
+            callbacks score it and log the monitored metric themselves
+            (a recommender ranks the whole catalogue for each user).
     """
 
     name = "application"
@@ -66,9 +73,19 @@ class Application:
     data_help = "the data"
     input_help = "raw inputs to predict"
     input_unit = "line"
+    default_patience = PATIENCE
+    validation_in_fit = True
 
     def add_arguments(self, parser, command):
         """Adds the application's own flags to `command`'s parser."""
+
+    def epochs_of(self, args):
+        """The epochs of a `train` run without `--epochs`."""
+        return self.default_epochs
+
+    def epochs_help(self):
+        """`--epochs`'s default, as `--help` shows it."""
+        return str(self.default_epochs)
 
     def load_data(self, args):
         """Returns the `TrainingData` of `args.data` (and
@@ -92,6 +109,10 @@ class Application:
     def evaluate(self, model, test, args):
         """Returns the held-out metrics of `test`, a dict of floats."""
         raise NotImplementedError
+
+    def read_inputs(self, args):
+        """`predict`'s raw inputs: its arguments and `--input-file`."""
+        return read_inputs(args, self.input_unit)
 
     def predict(self, model, inputs, args):
         """Returns one JSON-able dict per raw input (strings)."""

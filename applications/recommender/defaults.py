@@ -1,0 +1,31 @@
+"""The recommender's choices and defaults, in a module without Keras: the
+command line's `--help` shows them before Keras is loaded."""
+
+DATA_FORMATS = (
+    "'movielens' (ml-latest-small) or 'ml-1m' (downloaded), a MovieLens "
+    ".zip or folder (ratings.csv, ratings.dat or u.data), or a .csv/.tsv "
+    "interaction log with a header (user, item and timestamp columns)"
+)
+ATTENTIONS = ("multi_head", "cosine", "bahdanau", "luong", "mf", "popularity")
+# History positions: SASRec's 200 on MovieLens-1M for self-attention;
+# target attention holds a (candidates, history) tensor, so fewer.
+SEQUENCE_LENGTH = {"multi_head": 200, "cosine": 200}
+DEFAULT_SEQUENCE_LENGTH = 50
+MIN_COUNT = 5  # items with fewer interactions are dropped (SASRec)
+TOP_K = 10  # HR@10, NDCG@10 and predict's list
+SAMPLED_NEGATIVES = 100  # the evaluation protocol of SASRec
+TRAINING_NEGATIVES = 100  # per example, for the sampled objectives
+PATIENCE = 10  # epochs; validation NDCG of a few hundred users is noisy
+# Epochs at most (early stopping on validation NDCG ends sooner): a
+# self-attentive epoch is one window per history, a few steps; the others
+# train on every interaction, hundreds of steps an epoch.
+EPOCHS = {
+    "multi_head": 200,
+    "cosine": 200,
+    "bahdanau": 20,
+    "luong": 20,
+    "mf": 50,
+    "popularity": 5,
+}
+EPOCHS_HELP = "200 for multi_head and cosine, 20 for bahdanau and luong, "
+EPOCHS_HELP += "50 for mf, 5 for popularity"

@@ -1,0 +1,240 @@
+"""`Recommender`: next-item recommendation from a user's history."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from applications._task import Task
+from applications.recommender.backbones import FactorizationBackbone
+from applications.recommender.backbones import SelfAttentionBackbone
+from applications.recommender.backbones import TargetAttentionBackbone
+from applications.recommender.losses import bpr_loss
+from applications.recommender.losses import positive_first_cross_entropy
+from applications.recommender.preprocessor import RecommenderPreprocessor
+from attention_zoo.recipes import adamw
+
+__all__ = [
+    "FactorizationBackbone",
+    "Recommender",
+    "SelfAttentionBackbone",
+    "TargetAttentionBackbone",
+]
+
+EXCLUDED = -1e9  # the score of the padding index, never recommended
+CHUNK = 4096  # candidates scored at a time by `score_items`
+
+
+@keras.saving.register_keras_serializable(package="applications")
+class Recommender(Task):
+    """Scores every item as a user's next one, from their history.
+
+    `model(x)` takes `{"history": (batch, sequence_length) int32 indices,
+    left-padded, "user": (batch,) int32}` and returns `(batch,
+    item_count + 1)` float32 scores (index 0, padding, at `EXCLUDED`);
+    `predict`, `fit` and `evaluate` also take raw histories (lists of item
+    id strings or `"ID,ID,..."`), which `preprocessor` maps.
+
+    Training is SASRec's for a `SelfAttentionBackbone`: the next item at
+    every position of a history, a softmax over the whole catalogue; `x`
+    holds those `(batch, sequence_length)` items as `"next_items"` (0: no
+    target) and so does `y`. The other backbones score the true next
+    item `x["positive"]` `(batch,)` against `num_negatives` items drawn
+    uniformly in the training step (fresh every step, no Python loop):
+    a sampled softmax (target attention, popularity) or BPR (`mf`,
+    `loss="bpr"`). `preprocess_pairs` makes these of raw histories.
+
+    The model is a subclassed `keras.Model` (not functional like the
+    other tasks) because training and scoring differ in their outputs.
+
+    Args:
+        backbone: one of `recommender.backbones`.
+        preprocessor: a `RecommenderPreprocessor`.
+        num_negatives: negatives per example of a sampled objective.
+        loss: `"softmax"` or `"bpr"` (the sampled objective's loss).
+        seed: seed of the negatives.
+    """
+
+    preprocessor_cls = RecommenderPreprocessor
+
+    def __init__(
+        self,
+        backbone,
+        preprocessor,
+        num_negatives=100,
+        loss="softmax",
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(backbone=backbone, preprocessor=preprocessor, **kwargs)
+        # Tracked under another name: `Task` keeps `backbone` untracked,
+        # as a functional graph tracks it; this model has no graph.
+        self.network = backbone
+        self.num_negatives = num_negatives
+        self.loss_name = loss
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.item_count = backbone.item_count
+
+    def build(self, input_shape=None):
+        self.built = True  # the backbone was built when it was made
+
+    # Scores ------------------------------------------------------------------
+
+    def _all_items(self, batch):
+        items = ops.arange(1, self.item_count + 1, dtype="int32")
+        return ops.broadcast_to(items[None, :], (batch, self.item_count))
+
+    def candidate_scores(self, x, candidates, training=False):
+        """`(batch, C)` scores of `candidates` `(batch, C)` indices."""
+        backbone = self.backbone
+        if backbone.kind == "sequence":
+            features = backbone({"history": x["history"]}, training=training)
+            return backbone.score(features["features"][:, -1], candidates)
+        inputs = {"candidates": candidates}
+        for name in ("history", "user"):
+            if name in backbone.input:
+                inputs[name] = x[name]
+        return backbone(inputs, training=training)["scores"]
+
+    def call(self, x, training=False):
+        # What to return follows the inputs, not `training`: Keras builds
+        # a model for `fit` with `training=False`.
+        if "next_items" in x:
+            features = self.backbone(
+                {"history": x["history"]}, training=training
+            )
+            return self.backbone.item_embedding(
+                features["features"], reverse=True
+            )
+        if "positive" in x:
+            return self._sampled_scores(x, training)
+        batch = ops.shape(x["history"])[0]
+        if self.backbone.kind == "sequence":
+            features = self.backbone({"history": x["history"]})
+            scores = self.backbone.item_embedding(
+                features["features"][:, -1], reverse=True
+            )
+            scores = ops.cast(scores, "float32")[:, 1:]
+        else:
+            scores = self.candidate_scores(x, self._all_items(batch))
+        padding = ops.full((batch, 1), EXCLUDED, dtype="float32")
+        return ops.concatenate([padding, scores], axis=1)
+
+    def _sampled_scores(self, x, training):
+        """`(batch, 1 + num_negatives)` scores, the true next item
+        (`x["positive"]`) first; a negative that is the positive scores
+        `EXCLUDED` (an accidental hit)."""
+        positive = ops.cast(x["positive"], "int32")[:, None]
+        batch = ops.shape(positive)[0]
+        negatives = keras.random.randint(
+            (batch, self.num_negatives),
+            1,
+            self.item_count + 1,
+            dtype="int32",
+            seed=self.seed_generator,
+        )
+        candidates = ops.concatenate([positive, negatives], axis=1)
+        scores = self.candidate_scores(x, candidates, training=training)
+        hit = ops.concatenate(
+            [
+                ops.zeros_like(positive, dtype="bool"),
+                ops.equal(negatives, positive),
+            ],
+            axis=1,
+        )
+        return ops.where(hit, EXCLUDED, scores)
+
+    def score_items(self, x, batch_size=64):
+        """numpy `(n, item_count + 1)` scores of preprocessed inputs `x`,
+        the catalogue scored `CHUNK` items at a time (a target-attention
+        backbone holds a `(batch, items, history)` tensor)."""
+        x = self.preprocess(x)
+        count = len(x["history"])
+        rows = []
+        for start in range(0, count, batch_size):
+            part = {k: v[start : start + batch_size] for k, v in x.items()}
+            if self.backbone.kind == "sequence":
+                rows.append(ops.convert_to_numpy(self(part)))
+                continue
+            batch = len(part["history"])
+            columns = [np.full((batch, 1), EXCLUDED, "float32")]
+            for first in range(1, self.item_count + 1, CHUNK):
+                items = np.arange(
+                    first,
+                    min(first + CHUNK, self.item_count + 1),
+                    dtype="int32",
+                )
+                candidates = np.broadcast_to(items, (batch, len(items)))
+                columns.append(
+                    ops.convert_to_numpy(
+                        self.candidate_scores(part, candidates)
+                    )
+                )
+            rows.append(np.concatenate(columns, axis=1))
+        if not rows:
+            return np.zeros((0, self.item_count + 1), "float32")
+        return np.concatenate(rows, axis=0)
+
+    def attention(self, x, items):
+        """numpy `(n, sequence_length)` attention of each history on its
+        own last position (self-attention), or of `items` `(n,)` (the
+        recommended item, say) over the history (target attention);
+        `None` for a backbone without attention."""
+        x = self.preprocess(x)
+        kind = self.backbone.kind
+        if kind == "sequence":
+            weights = self.backbone({"history": x["history"]})["attention"]
+            return ops.convert_to_numpy(weights)[:, -1]
+        if "attention" not in self.backbone.output:
+            return None
+        outputs = self.backbone(
+            {
+                "history": x["history"],
+                "candidates": np.asarray(items, "int32")[:, None],
+            }
+        )
+        return ops.convert_to_numpy(outputs["attention"])[:, 0]
+
+    # Training ------------------------------------------------------------
+
+    def preprocess_pairs(self, x, y=None):
+        """`(x, y)` of raw `(histories, next items)` as training takes
+        them: a sequence backbone's next item at every position, in `y`
+        and `x["next_items"]`; else the next item in `x["positive"]` and
+        `y` label 0 (it comes first)."""
+        x = self.preprocess(x)
+        if y is None or "next_items" in x or "positive" in x:
+            return x, y  # training arrays already (`recipe`)
+        y = np.asarray(y)
+        if y.dtype.kind not in "iu":
+            y = self.preprocessor.item_indices([str(item) for item in y])
+        if self.backbone.kind == "sequence":
+            if y.ndim == 1:
+                history = x["history"]
+                following = np.concatenate([history[:, 1:], y[:, None]], 1)
+                y = np.where(history > 0, following, 0).astype("int32")
+            x = {**x, "next_items": y}
+        else:
+            x = {**x, "positive": y.astype("int32")}
+            y = np.zeros((len(y),), "int32")
+        return x, y
+
+    def default_optimizer(self, total_steps=None):
+        return adamw(learning_rate=1e-3, weight_decay=0.0)
+
+    def default_loss(self):
+        if self.backbone.kind == "sequence":
+            return keras.losses.SparseCategoricalCrossentropy(
+                from_logits=True, ignore_class=0
+            )
+        if self.loss_name == "bpr":
+            return bpr_loss
+        return positive_first_cross_entropy
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_negatives": self.num_negatives,
+            "loss": self.loss_name,
+            "seed": self.seed,
+        }
