@@ -264,7 +264,7 @@ class FactorizationBackbone(Backbone):
     Outputs: `{"scores": (batch, C)}`.
     """
 
-    kind = "candidates"
+    kind = "factors"
 
     def __init__(
         self,

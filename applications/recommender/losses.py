@@ -21,6 +21,16 @@ def positive_first_cross_entropy(y_true, y_pred):
 
 
 @keras.saving.register_keras_serializable(package="applications")
+def masked_positive_first_cross_entropy(y_true, y_pred):
+    """The sampled softmax of every position of `y_pred` `(batch, length,
+    1 + K)`, averaged over the positions whose next item `y_true`
+    `(batch, length)` is not 0 (padding)."""
+    losses = -ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)[..., 0]
+    weights = ops.cast(ops.not_equal(y_true, 0), "float32")
+    return ops.divide_no_nan(ops.sum(losses * weights), ops.sum(weights))
+
+
+@keras.saving.register_keras_serializable(package="applications")
 def bpr_loss(y_true, y_pred):
     """Bayesian personalized ranking (Rendle et al. 2009) of the positive
     (column 0) over each negative, by `keras_rs.losses.

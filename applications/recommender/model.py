@@ -9,6 +9,9 @@ from applications.recommender.backbones import FactorizationBackbone
 from applications.recommender.backbones import SelfAttentionBackbone
 from applications.recommender.backbones import TargetAttentionBackbone
 from applications.recommender.losses import bpr_loss
+from applications.recommender.losses import (
+    masked_positive_first_cross_entropy,
+)
 from applications.recommender.losses import positive_first_cross_entropy
 from applications.recommender.preprocessor import RecommenderPreprocessor
 from attention_zoo.recipes import adamw
@@ -100,12 +103,7 @@ class Recommender(Task):
         # What to return follows the inputs, not `training`: Keras builds
         # a model for `fit` with `training=False`.
         if "next_items" in x:
-            features = self.backbone(
-                {"history": x["history"]}, training=training
-            )
-            return self.backbone.item_embedding(
-                features["features"], reverse=True
-            )
+            return self._every_position_scores(x, training)
         if "positive" in x:
             return self._sampled_scores(x, training)
         batch = ops.shape(x["history"])[0]
@@ -119,6 +117,35 @@ class Recommender(Task):
             scores = self.candidate_scores(x, self._all_items(batch))
         padding = ops.full((batch, 1), EXCLUDED, dtype="float32")
         return ops.concatenate([padding, scores], axis=1)
+
+    def _every_position_scores(self, x, training):
+        """`(batch, sequence_length, candidates)` scores of the next item
+        at every position: over the whole catalogue, or (with
+        `num_negatives`) of the true next item first and `num_negatives`
+        items drawn for the whole batch (an accidental hit scores
+        `EXCLUDED`)."""
+        features = self.backbone({"history": x["history"]}, training=training)
+        features = ops.cast(features["features"], "float32")
+        embedding = self.backbone.item_embedding
+        if not self.num_negatives:
+            return embedding(features, reverse=True)
+        positives = ops.cast(x["next_items"], "int32")
+        negatives = keras.random.randint(
+            (self.num_negatives,),
+            1,
+            self.item_count + 1,
+            dtype="int32",
+            seed=self.seed_generator,
+        )
+        positive = ops.sum(
+            features * ops.cast(embedding(positives), "float32"), axis=-1
+        )
+        negative = ops.einsum(
+            "bld,kd->blk", features, ops.cast(embedding(negatives), "float32")
+        )
+        hit = ops.equal(positives[:, :, None], negatives[None, None, :])
+        negative = ops.where(hit, EXCLUDED, negative)
+        return ops.concatenate([positive[:, :, None], negative], axis=-1)
 
     def _sampled_scores(self, x, training):
         """`(batch, 1 + num_negatives)` scores, the true next item
@@ -219,14 +246,19 @@ class Recommender(Task):
             y = np.zeros((len(y),), "int32")
         return x, y
 
-    def default_optimizer(self, total_steps=None):
-        return adamw(learning_rate=1e-3, weight_decay=0.0)
+    def default_optimizer(self):
+        """Adam at 1e-3 (SASRec's), 1e-2 for the factorization baselines,
+        whose embeddings move by one row per example."""
+        rate = 1e-2 if self.backbone.kind == "factors" else 1e-3
+        return adamw(learning_rate=rate, weight_decay=0.0)
 
     def default_loss(self):
-        if self.backbone.kind == "sequence":
+        if self.backbone.kind == "sequence" and not self.num_negatives:
             return keras.losses.SparseCategoricalCrossentropy(
                 from_logits=True, ignore_class=0
             )
+        if self.backbone.kind == "sequence":
+            return masked_positive_first_cross_entropy
         if self.loss_name == "bpr":
             return bpr_loss
         return positive_first_cross_entropy

@@ -69,7 +69,7 @@ def recommendations(model, histories, top_k, explain=False):
                 "no item of the history is known: the items are ranked as "
                 "for a user without history"
             )
-        if model.backbone.name.startswith("factorization") and (
+        if model.backbone.kind == "factors" and (
             encoded["user"][row] == 0
         ):
             warnings.append(
