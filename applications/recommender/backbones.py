@@ -158,7 +158,8 @@ class TargetAttentionBackbone(Backbone):
 
     The candidate item attends over the user's past items:
     `u_c = sum_t softmax_t(score(E_c, H_t)) H_t`, with `H = E(h) + P`, and
-    the candidate's score is `MLP([u_c, E_c, u_c * E_c]) + b_c`. The
+    the candidate's score is `MLP([u_c, E_c, u_c * E_c]) + b_c` (the
+    item bias `b` starts at the log training counts: `recipe.build`). The
     attention score is additive (`"bahdanau"`, Bahdanau et al. 2015) or
     bilinear (`"luong"`, Luong et al. 2015).
 
@@ -241,6 +242,7 @@ class TargetAttentionBackbone(Backbone):
             dtype=dtype,
             **kwargs,
         )
+        self.bias = bias
 
 
 @keras.saving.register_keras_serializable(package="applications")

@@ -22,7 +22,7 @@ class RecommenderApplication(Application):
     )
     attention_choices = defaults.ATTENTIONS
     default_attention = "multi_head"
-    default_batch_size = 128
+    default_batch_size = 32
     monitor = "val_full_ndcg@10"
     monitor_mode = "max"
     default_patience = defaults.PATIENCE
@@ -71,8 +71,8 @@ class RecommenderApplication(Application):
                 metavar="N",
                 type=positive_int,
                 help="the most recent items of a history the model reads "
-                "(default: 200 for multi_head and cosine, 50 for the "
-                "others, at most the longest history)",
+                f"(default {defaults.SEQUENCE_LENGTH}, at most the longest "
+                "history)",
             )
         if command == "predict":
             parser.add_argument(

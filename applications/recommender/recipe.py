@@ -19,7 +19,6 @@ from applications.recommender.backbones import SELF_ATTENTION
 from applications.recommender.backbones import FactorizationBackbone
 from applications.recommender.backbones import SelfAttentionBackbone
 from applications.recommender.backbones import TargetAttentionBackbone
-from applications.recommender.defaults import DEFAULT_SEQUENCE_LENGTH
 from applications.recommender.defaults import SEQUENCE_LENGTH
 from applications.recommender.defaults import TRAINING_NEGATIVES
 from applications.recommender.examples import prefix_examples
@@ -47,7 +46,7 @@ def training_counts(splits):
     return counts
 
 
-def build_preprocessor(splits, attention="multi_head", sequence_length=None):
+def build_preprocessor(splits, sequence_length=None):
     """A `RecommenderPreprocessor` of every item in `splits` (held-out
     ones too, as SASRec's item set), most trained first, and its users."""
     counts = training_counts(splits)
@@ -59,9 +58,7 @@ def build_preprocessor(splits, attention="multi_head", sequence_length=None):
     if splits.titles:
         titles = [splits.titles.get(item, "") for item in items]
     if sequence_length is None:
-        sequence_length = SEQUENCE_LENGTH.get(
-            attention, DEFAULT_SEQUENCE_LENGTH
-        )
+        sequence_length = SEQUENCE_LENGTH
         longest = max(len(h) for h in splits.train) + 1
         sequence_length = max(2, min(sequence_length, longest))
     return RecommenderPreprocessor(
@@ -78,7 +75,7 @@ def build(
     **backbone_kwargs,
 ):
     """A compiled `Recommender` for `splits` (`data.UserSplits`)."""
-    preprocessor = build_preprocessor(splits, attention, sequence_length)
+    preprocessor = build_preprocessor(splits, sequence_length)
     common = {
         "item_count": preprocessor.item_count,
         "sequence_length": preprocessor.sequence_length,
@@ -104,8 +101,9 @@ def build(
             **common,
             **{**TARGET_ATTENTION_SIZES, **backbone_kwargs},
         )
-    if attention == "popularity":
-        # Where softmax training of item biases converges: log counts.
+    if attention not in SELF_ATTENTION:
+        # Item biases start where softmax training of biases alone
+        # converges, the log counts: popularity from the first step.
         counts = training_counts(splits)
         log_counts = np.log1p(
             [counts.get(item, 0) for item in preprocessor.items]

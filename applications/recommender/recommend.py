@@ -69,9 +69,7 @@ def recommendations(model, histories, top_k, explain=False):
                 "no item of the history is known: the items are ranked as "
                 "for a user without history"
             )
-        if model.backbone.kind == "factors" and (
-            encoded["user"][row] == 0
-        ):
+        if model.backbone.kind == "factors" and (encoded["user"][row] == 0):
             warnings.append(
                 "mf and popularity score a user, not a history: this one is "
                 "ranked as an unknown user (by the item biases mostly)"

@@ -43,7 +43,7 @@ SIZES = {
 SIZES["cosine"] = SIZES["multi_head"]
 SIZES["luong"] = SIZES["bahdanau"]
 LENGTH = 16
-STEPS, BATCH = 150, 32
+STEPS, BATCH = 300, 32
 INPUTS = ["1,32,50,110,260", "2571,2959,4993"]
 
 
