@@ -17,7 +17,7 @@ the same way. Everything is scored once on the test items by
 same 100 sampled unseen items for every model, over the whole catalogue
 (seen items left out), and MRR.
 
-    KERAS_BACKEND=tensorflow .venv/bin/python -m benchmarks.recommendation_accuracy
+    KERAS_BACKEND=tensorflow python -m benchmarks.recommendation_accuracy
     ... --models popularity,mf,multi_head,keras_io_sasrec --minutes 10
 
 Prints one JSON object per model as it finishes, then a Markdown table.

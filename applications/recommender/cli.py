@@ -167,6 +167,11 @@ class RecommenderApplication(Application):
 
         return [RankingEvaluator(data.validation, batch_size=args.batch_size)]
 
+    def exporter(self, model):
+        from applications.recommender.export import RecommenderExporter
+
+        return RecommenderExporter(model)
+
     def load_test_data(self, args, model):
         from applications.recommender import data
 

@@ -1,4 +1,4 @@
-"""`python -m applications.<app> export` for the four applications, on
+"""`python -m applications.<app> export` for the five applications, on
 tiny models trained on real data in this module: every format written
 from the backend the suite runs on (off TensorFlow, through the
 TensorFlow subprocess), each file loaded here in its real runtime
@@ -18,6 +18,9 @@ import pytest
 from applications._runner import main
 from applications.image_classifier import ImageClassifier
 from applications.image_classifier.cli import APPLICATION as IMAGES
+from applications.recommender import Recommender
+from applications.recommender.cli import APPLICATION as RECOMMENDER
+from applications.recommender.defaults import TOP_K
 from applications.summarizer import data as summarizer_data
 from applications.summarizer import recipe as summarizer_recipe
 from applications.summarizer.cli import APPLICATION as SUMMARIZER
@@ -35,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 IMDB = ROOT / "data" / "imdb_sample"
 SPA_ENG = ROOT / "data" / "spa_eng_sample" / "spa.txt"
 DIALOGSUM = ROOT / "data" / "dialogsum_sample"
+MOVIELENS = ROOT / "data" / "movielens_sample"
 SUMMARIZER_EXAMPLE = SummarizerExporter.example
 SUMMARIZER_NO_REPEAT_NGRAM = SummarizerExporter.no_repeat_ngram
 FORMATS = ("tf_saved_model", "litert", "onnx")
@@ -417,6 +421,68 @@ def test_the_pointer_generator_exports_decode_as_keras_does(tmp_path):
     assert run_usage(output) == (
         model.generate([SUMMARIZER_EXAMPLE], **blocked) * 2
     )
+
+
+# Recommender -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def recommender_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("recommender")
+    run = train_cli(
+        RECOMMENDER,
+        root / "run",
+        "--data",
+        str(MOVIELENS),
+        "--min-count",
+        "2",
+        "--epochs",
+        "1",
+        "--sequence-length",
+        "16",
+    )
+    output = root / "export"
+    return run, output, export(RECOMMENDER, run, MOVIELENS, output)
+
+
+def test_recommender_exports_rank_as_keras_does(recommender_run):
+    _, output, _ = recommender_run
+    model = checked(recommender_run, Recommender, "items.tsv", "USAGE.md")
+    preprocessor = model.preprocessor
+    histories = [["1", "50", "260", "1196"], ["2571", "2959"]]
+    encoded = preprocessor({"history": histories, "user": ["", ""]})
+    scores = model.predict(encoded, verbose=0)
+    rows = np.arange(len(histories))[:, None]
+    scores[rows, encoded["history"]] = -np.inf  # seen, and padding
+    best = np.argsort(-scores, axis=1, kind="stable")[:, :TOP_K]
+    for runner in (
+        litert(output / "model.tflite"),
+        onnx(output / "model.onnx"),
+    ):
+        for row in range(len(histories)):
+            got = runner(
+                history=encoded["history"][row : row + 1],
+                user=encoded["user"][row : row + 1],
+            )
+            assert got["items"][0][0] == best[row][0]
+            np.testing.assert_allclose(
+                got["scores"][0], scores[row, best[row]], atol=1e-4
+            )
+    padded = [["", *history][-16:] for history in histories]
+    padded = [[""] * (16 - len(h)) + h for h in padded]
+    served = saved_model(output / "saved_model")(
+        history=np.array([[i.encode() for i in h] for h in padded], object),
+        user=np.array([b"", b""], dtype=object),
+    )
+    for row in range(len(histories)):
+        assert (
+            served["items"][row][0].decode()
+            == preprocessor.items[best[row][0] - 1]
+        )
+    # USAGE.md's lines, without Keras, name the same best items.
+    titles = [preprocessor.title(int(i)) for i in best[0]]
+    printed = run_usage(output)
+    assert len(printed) == 2 and all(line == str(titles) for line in printed)
 
 
 def test_the_command_offers_the_formats_the_library_writes():
