@@ -7,6 +7,9 @@ task's config, so that a `.keras` file maps raw inputs to outputs on every
 backend) and a head, with compile defaults: `compile()` with no arguments
 applies `default_optimizer()`, `default_loss()` and `default_metrics()`.
 
+`TaskMethods` holds what tasks do with raw inputs and compile defaults;
+`Task` is the functional model most applications build.
+
 Why not `keras_hub.models.Task` itself: its `fit`/`predict` run the
 preprocessor inside a `tf.data` pipeline, which wants TensorFlow string
 ops; our preprocessors are plain Python (any backend, no TensorFlow at
@@ -55,29 +58,26 @@ class Backbone(keras_hub.models.Backbone):
         return {**super().get_config(), **self._arguments}
 
 
-class Task(keras.Model):
-    """A functional model of `backbone`, `preprocessor` and a head.
+class TaskMethods:
+    """What a task does besides computing: `fit`, `evaluate` and `predict`
+    take raw inputs (what `preprocessor` maps: lists of strings, file
+    paths), or what the backbone takes (arrays of ids or pixels, and
+    `tf.data.Dataset`s or `keras.utils.PyDataset`s of them: a pipeline
+    applies `model.preprocessor` itself); `compile()` applies the
+    defaults; `quantize` quantizes the backbone (the small head stays in
+    float, so the task's config still describes it); the config holds the
+    backbone and the preprocessor.
 
-    Subclasses build the graph and call `super().__init__(inputs=...,
-    outputs=...)`. `fit`, `evaluate` and `predict` take raw inputs (what
-    `preprocessor` maps: lists of strings, file paths), or what the
-    backbone takes (arrays of ids or pixels, and `tf.data.Dataset`s or
-    `keras.utils.PyDataset`s of them: a pipeline applies
-    `model.preprocessor` itself). `quantize` quantizes the backbone; the
-    small head stays in float, so the task's config still describes it.
+    A mixin, not a `keras.Model`: Keras rewrites the base classes of a
+    model subclass built as a functional model (its
+    `inject_functional_model_class` turns `keras.Model` into `Functional`
+    all up the hierarchy), so a task with no graph (the recommender) must
+    not share a `keras.Model` subclass with the functional `Task`s.
     """
 
     # The preprocessor's class, as KerasHub's tasks name it; a task's
     # module imports it, which registers it for loading.
     preprocessor_cls = None
-
-    def __init__(self, *args, backbone, preprocessor, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Untracked (plain __dict__): the backbone is a layer of the
-        # graph already, the preprocessor no layer at all.
-        self.__dict__["backbone"] = backbone
-        self.__dict__["preprocessor"] = preprocessor
-        self.dtype_policy = backbone.dtype_policy
 
     # Compile defaults ------------------------------------------------------
 
@@ -169,3 +169,20 @@ class Task(keras.Model):
             if isinstance(config.get(name), dict):
                 config[name] = saving.deserialize_keras_object(config[name])
         return cls(**config)
+
+
+class Task(TaskMethods, keras.Model):
+    """A functional model of `backbone`, `preprocessor` and a head
+    (`TaskMethods` says what it does with them).
+
+    Subclasses build the graph and call `super().__init__(inputs=...,
+    outputs=...)`.
+    """
+
+    def __init__(self, *args, backbone, preprocessor, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Untracked (plain __dict__): the backbone is a layer of the
+        # graph already, the preprocessor no layer at all.
+        self.__dict__["backbone"] = backbone
+        self.__dict__["preprocessor"] = preprocessor
+        self.dtype_policy = backbone.dtype_policy

@@ -35,6 +35,9 @@ from applications._runner import main
 from applications.image_classifier import data as image_data
 from applications.image_classifier import recipe as image_recipe
 from applications.image_classifier.cli import APPLICATION as IMAGE
+from applications.recommender import data as recommender_data
+from applications.recommender import recipe as recommender_recipe
+from applications.recommender.cli import APPLICATION as RECOMMENDER
 from applications.summarizer import data as summarizer_data
 from applications.summarizer import recipe as summarizer_recipe
 from applications.summarizer.cli import APPLICATION as SUMMARIZER
@@ -56,6 +59,7 @@ KNOWN_DEFECTS = {}
 SAMPLES = Path(__file__).resolve().parents[1] / "data"
 SPA_ENG = SAMPLES / "spa_eng_sample" / "spa.txt"
 DIALOGSUM = SAMPLES / "dialogsum_sample" / "dialogsum.train.jsonl"
+MOVIELENS = SAMPLES / "movielens_sample"
 
 
 class RuleBroken(AssertionError):
@@ -187,6 +191,12 @@ def models(tmp_path_factory):
     )
     saved_optimizer_built(summarizer, folder / "summarizer.keras")
     paths["summarizer"] = folder / "summarizer.keras"
+    splits = recommender_data.load(MOVIELENS, min_count=2)
+    recommender = recommender_recipe.build(
+        splits, sequence_length=8, num_layers=1, hidden_dim=8, num_heads=1
+    )
+    saved_optimizer_built(recommender, folder / "recommender.keras")
+    paths["recommender"] = folder / "recommender.keras"
     return paths
 
 
@@ -1331,6 +1341,197 @@ def spa_eng_unavailable(c):
 
     c.monkeypatch.setattr(keras.utils, "get_file", offline)
     return c.cli(TRANSLATOR, *TRAIN, "spa-eng")
+
+
+# Data files: recommender ----------------------------------------------------
+
+
+def write_log(name, rows=None, header="userId,movieId,timestamp"):
+    """A CSV interaction log: `rows` (default: 3 users, 150 items)."""
+    if rows is None:
+        rows = [
+            f"{u},{i},{i}" for u in range(3) for i in range(50 * u, 50 * u + 50)
+        ]
+    Path(name).write_text("\n".join([header, *rows]) + "\n", "utf-8")
+    return name
+
+
+@trigger("recommender-data-missing")
+def recommender_data_missing(c):
+    return c.cli(RECOMMENDER, *TRAIN, "gone.csv", says="gone.csv")
+
+
+@trigger("recommender-data-unknown-format")
+def recommender_data_unknown_format(c):
+    Path("ratings.dat").write_text("1::2::5::3\n")
+    return c.cli(RECOMMENDER, *TRAIN, "ratings.dat", says="(.dat)")
+
+
+@trigger("recommender-no-rating-file")
+def recommender_no_rating_file(c):
+    Path("ml").mkdir()
+    Path("ml/movies.csv").write_text("movieId,title\n1,A\n")
+    return c.cli(RECOMMENDER, *TRAIN, "ml", says="ml holds")
+
+
+@trigger("recommender-zip-unreadable")
+def recommender_zip_unreadable(c):
+    Path("ml.zip").write_bytes(b"not a zip")
+    return c.cli(RECOMMENDER, *TRAIN, "ml.zip", says="ml.zip")
+
+
+@trigger("recommender-not-utf8")
+def recommender_not_utf8(c):
+    write_log("log.csv", ["1,caf\xe9,3"])
+    raw = Path("log.csv").read_bytes().replace("\xe9".encode(), b"\xe9")
+    Path("log.csv").write_bytes(raw)
+    return c.cli(RECOMMENDER, *TRAIN, "log.csv", says="log.csv line 2")
+
+
+@trigger("recommender-csv-invalid")
+def recommender_csv_invalid(c):
+    write_log("stray.csv", ['1,"a"b,3'])
+    write_log("unclosed.csv", ['1,"a,3'])
+    return [
+        c.cli(RECOMMENDER, *TRAIN, "stray.csv", says="stray.csv"),
+        c.cli(RECOMMENDER, *TRAIN, "unclosed.csv", says="unclosed.csv"),
+    ]
+
+
+@trigger("recommender-empty")
+def recommender_empty(c):
+    Path("log.csv").write_text("")
+    Path("ml").mkdir()
+    Path("ml/ratings.dat").write_text("\n")
+    return [
+        c.cli(RECOMMENDER, *TRAIN, "log.csv", says="log.csv"),
+        c.cli(RECOMMENDER, *TRAIN, "ml", says="ratings.dat"),
+    ]
+
+
+@trigger("recommender-header-only")
+def recommender_header_only(c):
+    write_log("log.csv", [])
+    return c.cli(RECOMMENDER, *TRAIN, "log.csv", says="log.csv")
+
+
+@trigger("recommender-no-column")
+def recommender_no_column(c):
+    write_log("log.csv", ["1,2,3"], header="customer,sku,when")
+    return c.cli(RECOMMENDER, *TRAIN, "log.csv", says="customer, sku, when")
+
+
+@trigger("recommender-named-column-missing")
+def recommender_named_column_missing(c):
+    write_log("log.csv", ["1,2,3"])
+    return c.cli(
+        RECOMMENDER, *TRAIN, "log.csv", "--item-column", "sku", says="'sku'"
+    )
+
+
+@trigger("recommender-short-row")
+def recommender_short_row(c):
+    write_log("log.csv", ["1,2,3", "1,2"])
+    Path("ml").mkdir()
+    Path("ml/ratings.dat").write_text("1::2::5::3\n1::2\n")
+    return [
+        c.cli(RECOMMENDER, *TRAIN, "log.csv", says="log.csv line 3"),
+        c.cli(RECOMMENDER, *TRAIN, "ml", says="ratings.dat line 2"),
+    ]
+
+
+@trigger("recommender-empty-id")
+def recommender_empty_id(c):
+    write_log("log.csv", ["1,2,3", ",2,4"])
+    return c.cli(RECOMMENDER, *TRAIN, "log.csv", says="log.csv line 3")
+
+
+@trigger("recommender-bad-timestamp")
+def recommender_bad_timestamp(c):
+    write_log("log.csv", ["1,2,3", "1,3,noon"])
+    return c.cli(RECOMMENDER, *TRAIN, "log.csv", says="'noon'")
+
+
+@trigger("recommender-rare-items")
+def recommender_rare_items(c):
+    write_log("log.csv")
+    return c.cli(
+        RECOMMENDER, *TRAIN, "log.csv", "--min-count", "9", says="log.csv"
+    )
+
+
+@trigger("recommender-short-histories")
+def recommender_short_histories(c):
+    write_log("log.csv", [f"{u},{u % 7},{u}" for u in range(300)])
+    return c.cli(
+        RECOMMENDER, *TRAIN, "log.csv", "--min-count", "1", says="log.csv"
+    )
+
+
+@trigger("recommender-small-catalogue")
+def recommender_small_catalogue(c):
+    write_log("log.csv", [f"{u},{i},{i}" for u in range(2) for i in range(40)])
+    return c.cli(
+        RECOMMENDER, *TRAIN, "log.csv", "--min-count", "1", says="40 of the 40"
+    )
+
+
+@trigger("recommender-test-data")
+def recommender_test_data(c):
+    write_log("log.csv")
+    return c.cli(RECOMMENDER, *TRAIN, "log.csv", "--test-data", "log.csv")
+
+
+@trigger("recommender-user-needs-data")
+def recommender_user_needs_data(c):
+    return c.cli(
+        RECOMMENDER, "predict", "--model", c.model("recommender"), "--user", "1"
+    )
+
+
+@trigger("recommender-unknown-user")
+def recommender_unknown_user(c):
+    return c.cli(
+        RECOMMENDER,
+        "predict",
+        "--model",
+        c.model("recommender"),
+        "--data",
+        MOVIELENS,
+        "--user",
+        "nobody",
+        says="'nobody'",
+    )
+
+
+@trigger("recommender-no-known-item")
+def recommender_no_known_item(c):
+    write_log("log.csv", [f"{u},x{i},{i}" for u in range(3) for i in range(5)])
+    return c.cli(
+        RECOMMENDER,
+        "evaluate",
+        "--model",
+        c.model("recommender"),
+        "--data",
+        "log.csv",
+        says="log.csv",
+    )
+
+
+@trigger("movielens-unavailable")
+def movielens_unavailable(c):
+    def offline(*args, **kwargs):  # what Keras raises without a network
+        raise Exception(
+            "URL fetch failure on https://files.grouplens.org/datasets/"
+            "movielens/ml-latest-small.zip: None -- [Errno -3] Temporary "
+            "failure in name resolution"
+        )
+
+    c.monkeypatch.setattr(keras.utils, "get_file", offline)
+    return [
+        c.cli(RECOMMENDER, *TRAIN, "movielens", says="ml-latest-small.zip"),
+        c.cli(RECOMMENDER, *TRAIN, "ml-1m", says="ml-1m.zip"),
+    ]
 
 
 # Predict inputs -------------------------------------------------------------

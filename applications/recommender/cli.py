@@ -122,6 +122,7 @@ class RecommenderApplication(Application):
             seed=args.seed,
             **self._columns(args),
         )
+        data.check_catalogue(splits)
         validation = data.held_out(splits, "validation")
         test = data.held_out(splits, "test")
         return TrainingData(
@@ -182,6 +183,7 @@ class RecommenderApplication(Application):
             seed=args.seed,
             **self._columns(args),
         )
+        data.check_catalogue(splits)
         return data.held_out(splits, "test")
 
     # Results -----------------------------------------------------------------

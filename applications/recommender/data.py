@@ -44,19 +44,24 @@ import numpy as np
 from applications.errors import DataError
 from applications.errors import shortened
 from applications.errors import utf8_text
+from applications.recommender.defaults import MIN_COUNT
+from applications.recommender.defaults import SAMPLED_NEGATIVES
 
 URLS = {
     "movielens": "https://files.grouplens.org/datasets/movielens/"
     "ml-latest-small.zip",
     "ml-1m": "https://files.grouplens.org/datasets/movielens/ml-1m.zip",
 }
-MIN_COUNT = 5  # SASRec's preprocessing drops items with fewer interactions
 HELD_OUT = 2  # the validation and the test item of each user
 # Column names searched, in order, when a CSV's columns are not given.
 USER_COLUMNS = ("userId", "user_id", "user", "UserID", "customer_id")
 ITEM_COLUMNS = ("movieId", "item_id", "item", "itemId", "ItemID", "product_id")
 TIME_COLUMNS = ("timestamp", "time", "date", "datetime", "Timestamp")
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
+EXPECTED = (
+    "'movielens', 'ml-1m', a MovieLens .zip or folder, or a .csv/.tsv "
+    "interaction log"
+)
 # MovieLens rating files and their title files, by release.
 RATING_FILES = ("ratings.csv", "ratings.dat", "u.data")
 TITLE_FILES = {
@@ -150,11 +155,16 @@ def _decode(raw, where, latin1=False):
 
 def _table(text, delimiter, where):
     """Header and rows of a delimited text."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter, strict=True
+    )
     try:
         rows = list(reader)
     except csv.Error as error:
-        raise DataError(f"{where} is not valid CSV ({error})") from error
+        raise DataError(
+            f"{where} is not valid CSV ({shortened(error, 50)}); expected a "
+            "header, then one interaction per row"
+        ) from error
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise DataError(
@@ -164,7 +174,7 @@ def _table(text, delimiter, where):
     return rows[0], rows[1:]
 
 
-def _column(header, given, candidates, kind, flag, where):
+def _column(header, given, candidates, kind, where):
     names = [name.strip() for name in header]
     if given is not None:
         if given not in names:
@@ -177,9 +187,9 @@ def _column(header, given, candidates, kind, flag, where):
         if name in names:
             return names.index(name)
     raise DataError(
-        f"{where} has no {kind} column (looked for "
-        f"{', '.join(candidates[:3])}, ...); name it with {flag}. Its "
-        f"columns are {shortened(', '.join(names), 50)}"
+        f"{where} has no {kind} column (none of {', '.join(candidates[:3])}, "
+        f"...); its columns are {shortened(', '.join(names), 50)}: name the "
+        f"{kind} column"
     )
 
 
@@ -212,12 +222,11 @@ def read_table(text, where, delimiter=",", columns=(None, None, None)):
     """`(users, items, times)` of a CSV/TSV text with a header."""
     header, rows = _table(text, delimiter, where)
     user, item, time = (
-        _column(header, given, candidates, kind, flag, where)
-        for given, candidates, kind, flag in zip(
+        _column(header, given, candidates, kind, where)
+        for given, candidates, kind in zip(
             columns,
             (USER_COLUMNS, ITEM_COLUMNS, TIME_COLUMNS),
             ("user", "item", "timestamp"),
-            ("--user-column", "--item-column", "--time-column"),
         )
     )
     if not rows:
@@ -237,7 +246,10 @@ def read_table(text, where, delimiter=",", columns=(None, None, None)):
     for name, values in (("user", users), ("item", items)):
         if "" in values:
             line = values.index("") + 2
-            raise DataError(f"{where} line {line} has an empty {name} id")
+            raise DataError(
+                f"{where} line {line} has an empty {name} id; every "
+                "interaction needs a user and an item"
+            )
     times = parse_times([row[time] for row in rows], where)
     return users, items, times
 
@@ -303,7 +315,10 @@ def _zip_files(path):
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
-        raise DataError(f"{path} is not a readable .zip ({error})") from error
+        raise DataError(
+            f"{path} is not a readable .zip archive ({shortened(error, 40)}); "
+            "download it again, or give the extracted folder"
+        ) from error
     files = {}
     for info in archive.infolist():
         name = Path(info.filename).name
@@ -321,10 +336,17 @@ def _folder_files(folder):
 
 
 def _local(data):
-    if data in URLS:
-        name = Path(URLS[data]).name
+    if data not in URLS:
+        return Path(data)
+    name = Path(URLS[data]).name
+    try:
         return Path(keras.utils.get_file(name, origin=URLS[data]))
-    return Path(data)
+    except Exception as error:  # Keras raises a bare Exception offline
+        reason = " ".join(str(error).rsplit(" -- ", 1)[-1].split())[:60]
+        raise DataError(
+            f"{data} could not be downloaded ({reason}); offline, give the "
+            f"file {name} instead"
+        ) from error
 
 
 def read(data, user_column=None, item_column=None, time_column=None):
@@ -332,34 +354,26 @@ def read(data, user_column=None, item_column=None, time_column=None):
     by user and time."""
     path = _local(str(data))
     columns = (user_column, item_column, time_column)
-    if path.is_dir() or path.suffix == ".zip":
-        if not path.exists():
-            raise DataError(f"{path} does not exist")
+    if not path.exists():
+        raise DataError(f"{path} does not exist; expected {EXPECTED}")
+    if path.is_dir() or path.suffix.lower() == ".zip":
         files = _folder_files(path) if path.is_dir() else _zip_files(path)
         if not any(name in files for name in RATING_FILES):
             raise DataError(
                 f"{path} holds no MovieLens rating file "
-                f"({', '.join(RATING_FILES)}); give one of those, or a CSV "
-                "with user, item and timestamp columns"
+                f"({', '.join(RATING_FILES)}); expected {EXPECTED}"
             )
         users, items, times, titles = read_movielens(files, str(path))
     elif path.suffix.lower() in TABLE_SUFFIXES:
-        if not path.is_file():
-            raise DataError(f"{path} does not exist")
         text = utf8_text(path.read_bytes(), str(path))
         users, items, times = read_table(
             text, str(path), TABLE_SUFFIXES[path.suffix.lower()], columns
         )
         titles = {}
-    elif not path.exists():
-        raise DataError(
-            f"{path} does not exist; expected {', '.join(URLS)}, a MovieLens "
-            ".zip or folder, or a .csv/.tsv interaction log"
-        )
     else:
         raise DataError(
-            f"{path} is not a recognized format; expected a MovieLens .zip "
-            "or folder, or a .csv/.tsv interaction log with a header"
+            f"{path} has an unknown format ({path.suffix or 'no suffix'}); "
+            f"expected {EXPECTED}"
         )
     users = np.asarray(users, dtype=str)
     items = np.asarray(items, dtype=str)
@@ -381,7 +395,7 @@ def drop_rare_items(interactions, min_count):
     if not kept.any():
         raise DataError(
             f"{interactions.source}: no item has {min_count} interactions; "
-            "lower --min-count"
+            "lower the minimum count of an item"
         )
     return Interactions(
         interactions.users[kept],
@@ -412,9 +426,9 @@ def leave_one_out(interactions, max_users=None, seed=1337):
         train.append(history)
     if not evaluated:
         raise DataError(
-            f"{interactions.source}: no user has 3 interactions (after "
-            "--min-count); leave-one-out needs a validation and a test item "
-            "besides training"
+            f"{interactions.source}: no user has 3 interactions with items "
+            "kept; leave-one-out needs a validation and a test item besides "
+            "training"
         )
     return UserSplits(
         users=users[chosen].tolist(),
@@ -425,6 +439,25 @@ def leave_one_out(interactions, max_users=None, seed=1337):
         titles=interactions.titles,
         source=interactions.source,
     )
+
+
+def check_catalogue(splits):
+    """A `DataError` when a user of `splits` has seen so much of the
+    catalogue that fewer than `SAMPLED_NEGATIVES` items are left to sample
+    against their held-out item (the evaluation needs them)."""
+    items = set(splits.validation) | set(splits.test)
+    for history in splits.train:
+        items.update(history)
+    most = max(
+        len(set(splits.history(index, "all"))) for index in splits.evaluated
+    )
+    if len(items) - most < SAMPLED_NEGATIVES:
+        raise DataError(
+            f"{splits.source}: a user interacted with {most} of the "
+            f"{len(items)} items kept, leaving fewer than {SAMPLED_NEGATIVES} "
+            "unseen items to rank the held-out one against; give data with "
+            "more items"
+        )
 
 
 def load(

@@ -12,8 +12,8 @@ ATTENTIONS = ("multi_head", "cosine", "bahdanau", "luong", "mf", "popularity")
 # steps), and target attention holds a (candidates, history) tensor.
 SEQUENCE_LENGTH = 50
 MIN_COUNT = 5  # items with fewer interactions are dropped (SASRec)
+SAMPLED_NEGATIVES = 100  # SASRec's evaluation: unseen items per user
 TOP_K = 10  # HR@10, NDCG@10 and predict's list
-SAMPLED_NEGATIVES = 100  # the evaluation protocol of SASRec
 TRAINING_NEGATIVES = 100  # per example, for the sampled objectives
 PATIENCE = 10  # epochs; validation NDCG of a few hundred users is noisy
 # Epochs at most (early stopping on validation NDCG ends sooner): a

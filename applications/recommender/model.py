@@ -4,7 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from applications._task import Task
+from applications._task import TaskMethods
 from applications.recommender.backbones import FactorizationBackbone
 from applications.recommender.backbones import SelfAttentionBackbone
 from applications.recommender.backbones import TargetAttentionBackbone
@@ -25,7 +25,7 @@ CHUNK = 4096  # candidates scored at a time by `score_items`
 
 
 @keras.saving.register_keras_serializable(package="applications")
-class Recommender(Task):
+class Recommender(TaskMethods, keras.Model):
     """Scores every item as a user's next one, from their history.
 
     `model(x)` takes `{"history": (batch, sequence_length) int32 indices,
@@ -43,8 +43,10 @@ class Recommender(Task):
     a sampled softmax (target attention, popularity) or BPR (`mf`,
     `loss="bpr"`). `preprocess_pairs` makes these of raw histories.
 
-    The model is a subclassed `keras.Model` (not functional like the
-    other tasks) because training and scoring differ in their outputs.
+    The model is a subclassed `keras.Model` (not a functional `Task` like
+    the other applications') because training and scoring differ in
+    their outputs; `TaskMethods` gives it the tasks' raw inputs, compile
+    defaults and config.
 
     Args:
         backbone: one of `recommender.backbones`.
@@ -65,10 +67,10 @@ class Recommender(Task):
         seed=None,
         **kwargs,
     ):
-        super().__init__(backbone=backbone, preprocessor=preprocessor, **kwargs)
-        # Tracked under another name: `Task` keeps `backbone` untracked,
-        # as a functional graph tracks it; this model has no graph.
-        self.network = backbone
+        super().__init__(**kwargs)
+        self.backbone = backbone  # a tracked layer: its weights are saved
+        self.__dict__["preprocessor"] = preprocessor  # no layer at all
+        self.dtype_policy = backbone.dtype_policy
         self.num_negatives = num_negatives
         self.loss_name = loss
         self.seed = seed

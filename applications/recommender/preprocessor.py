@@ -3,8 +3,6 @@
 import numpy as np
 from keras import saving
 
-from applications.errors import DataError
-
 
 def split_history(history):
     """The item ids of a history given as `"ID,ID,..."` or a list."""
@@ -118,15 +116,3 @@ class RecommenderPreprocessor:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
-
-
-def check_history(preprocessor, history, where):
-    """The indices of `history`'s known items, or a `DataError` when it
-    has none."""
-    indices = preprocessor.item_indices(split_history(history))
-    if not (indices > 0).any():
-        raise DataError(
-            f"{where} holds no item the model knows ({history!r:.40}); "
-            "give item ids of the training data"
-        )
-    return indices
