@@ -95,8 +95,9 @@ class KerasIoSasRec(keras.Model):
         losses = ops.mean(
             self.loss_fn(labels[..., None], logits[..., None]), -1
         )
-        loss = ops.divide_no_nan(ops.sum(losses * weight), ops.sum(weight))
-        return loss + ops.sum(self.losses)
+        # No `self.losses`: the example's `compute_loss` leaves them out,
+        # so its L2 regularizer of the item embeddings never acts.
+        return ops.divide_no_nan(ops.sum(losses * weight), ops.sum(weight))
 
     def score_items(self, x, batch_size=64):
         """`(n, item_count + 1)` scores at the last position (our

@@ -25,15 +25,31 @@ TARGET_ATTENTION = ("bahdanau", "luong")
 FACTORIZATION = ("mf", "popularity")
 
 
-def _item_embedding(item_count, hidden_dim, name="item_embedding"):
+def _normal(hidden_dim):
+    """Embeddings drawn with standard deviation `1 / sqrt(hidden_dim)`."""
+    return keras.initializers.RandomNormal(stddev=hidden_dim**-0.5)
+
+
+def _embedding(count, hidden_dim, name):
+    return layers.Embedding(
+        count, hidden_dim, embeddings_initializer=_normal(hidden_dim), name=name
+    )
+
+
+def _item_embedding(item_count, hidden_dim):
+    """The items' embedding, index 0 padding; also the output layer."""
     return layers.ReversibleEmbedding(
-        item_count + 1,  # index 0 pads
+        item_count + 1,
         hidden_dim,
-        embeddings_initializer=keras.initializers.RandomNormal(
-            stddev=hidden_dim**-0.5
-        ),
+        embeddings_initializer=_normal(hidden_dim),
         reverse_dtype="float32",
-        name=name,
+        name="item_embedding",
+    )
+
+
+def _bias(item_count):
+    return layers.Embedding(
+        item_count + 1, 1, embeddings_initializer="zeros", name="bias"
     )
 
 
@@ -194,14 +210,7 @@ class TargetAttentionBackbone(Backbone):
                 f"received attention={attention!r}."
             )
         with dtype_policy(dtype):
-            embedding = layers.Embedding(
-                item_count + 1,
-                hidden_dim,
-                embeddings_initializer=keras.initializers.RandomNormal(
-                    stddev=hidden_dim**-0.5
-                ),
-                name="item_embedding",
-            )
+            embedding = _embedding(item_count + 1, hidden_dim, "item_embedding")
             positions = keras_hub.layers.PositionEmbedding(
                 sequence_length, name="position_embedding"
             )
@@ -209,9 +218,7 @@ class TargetAttentionBackbone(Backbone):
             attend = _target_attention(attention, hidden_dim)
             hidden = layers.Dense(hidden_dim, "relu", name="score_hidden")
             output = layers.Dense(1, name="score_output")
-            bias = layers.Embedding(
-                item_count + 1, 1, embeddings_initializer="zeros", name="bias"
-            )
+            bias = _bias(item_count)
         history = keras.Input((sequence_length,), dtype="int32", name="history")
         candidates = keras.Input((None,), dtype="int32", name="candidates")
         past = embedding(history)
@@ -279,26 +286,10 @@ class FactorizationBackbone(Backbone):
         **kwargs,
     ):
         with dtype_policy(dtype):
-            bias = layers.Embedding(
-                item_count + 1, 1, embeddings_initializer="zeros", name="bias"
-            )
+            bias = _bias(item_count)
             if user_factors:
-                users = layers.Embedding(
-                    user_count + 1,
-                    hidden_dim,
-                    embeddings_initializer=keras.initializers.RandomNormal(
-                        stddev=hidden_dim**-0.5
-                    ),
-                    name="user_embedding",
-                )
-                items = layers.Embedding(
-                    item_count + 1,
-                    hidden_dim,
-                    embeddings_initializer=keras.initializers.RandomNormal(
-                        stddev=hidden_dim**-0.5
-                    ),
-                    name="item_embedding",
-                )
+                users = _embedding(user_count + 1, hidden_dim, "user_embedding")
+                items = _embedding(item_count + 1, hidden_dim, "item_embedding")
         user = keras.Input((), dtype="int32", name="user")
         candidates = keras.Input((None,), dtype="int32", name="candidates")
         scores = ops.squeeze(bias(candidates), -1)
