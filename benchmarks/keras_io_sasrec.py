@@ -3,7 +3,8 @@ retrieval using SASRec" (KerasRS and KerasHub), rebuilt with its
 architecture and hyper-parameters for `recommendation_accuracy.py`.
 
 As the example: item embeddings `keras_hub.layers.ReversibleEmbedding`
-(50 dimensions, Glorot-uniform, L2 0.001), learned positions
+(50 dimensions, Glorot-uniform, an L2 0.001 regularizer that the
+example's `compute_loss` never adds), learned positions
 (`keras_hub.layers.PositionEmbedding`, 200), embedding dropout 0.2, two
 `keras_hub.layers.TransformerDecoder` blocks without cross-attention
 (1 head, feed-forward 50, dropout 0.2, pre-norm), a final layer

@@ -98,6 +98,7 @@ def main():
     args = parser.parse_args()
 
     splits = recommender_data.load(args.data, seed=args.seed)
+    recommender_data.check_catalogue(splits)
     test = recommender_data.held_out(splits, "test")
     rows = []
     for name in args.models.split(","):

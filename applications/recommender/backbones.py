@@ -262,9 +262,9 @@ class FactorizationBackbone(Backbone):
     Args:
         item_count: items scored (indices `1..item_count`; 0 pads).
         user_count: users known (indices `1..user_count`; 0 is an unknown
-            user, scored by `b_i` and a shared vector).
-        sequence_length: history positions (read by no layer: the input
-            is kept so that every backbone takes the same inputs).
+            user, scored by `b_i` alone).
+        sequence_length: the preprocessor's history positions (recorded
+            for the task; no layer reads a history).
         hidden_dim: the factors' width.
         user_factors: `False` for popularity.
         dtype: the dtype policy.
@@ -294,8 +294,11 @@ class FactorizationBackbone(Backbone):
         candidates = keras.Input((None,), dtype="int32", name="candidates")
         scores = ops.squeeze(bias(candidates), -1)
         if user_factors:
+            # An unknown user (index 0, never trained) has no factors.
+            known = ops.cast(ops.not_equal(user, 0), users.compute_dtype)
+            factors = users(user) * known[:, None]
             scores = scores + ops.einsum(
-                "bd,bcd->bc", users(user), items(candidates)
+                "bd,bcd->bc", factors, items(candidates)
             )
         super().__init__(
             inputs={"user": user, "candidates": candidates},

@@ -154,24 +154,28 @@ def _decode(raw, where, latin1=False):
 
 
 def _table(text, delimiter, where):
-    """Header and rows of a delimited text."""
+    """The header, the rows and each row's line in the file (blank rows
+    skipped) of a delimited text."""
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter=delimiter, strict=True
     )
+    rows, lines = [], []
     try:
-        rows = list(reader)
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+                lines.append(reader.line_num)
     except csv.Error as error:
         raise DataError(
             f"{where} is not valid CSV ({shortened(error, 50)}); expected a "
             "header, then one interaction per row"
         ) from error
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise DataError(
             f"{where} is empty; expected a header row and one interaction "
             "per line"
         )
-    return rows[0], rows[1:]
+    return rows[0], rows[1:], lines[1:]
 
 
 def _column(header, given, candidates, kind, where):
@@ -193,34 +197,37 @@ def _column(header, given, candidates, kind, where):
     )
 
 
-def parse_times(values, where, first_line=2):
-    """Float seconds of numeric timestamps or ISO 8601 dates."""
+def parse_times(values, where, lines):
+    """Float seconds of numeric timestamps or ISO 8601 dates; `lines`
+    numbers the values' lines for messages."""
     try:
-        return np.asarray(values, dtype="float64")
+        seconds = np.asarray(values, dtype="float64")
+        if np.isfinite(seconds).all():
+            return seconds  # all numbers, the usual case
     except ValueError:
         pass
     seconds = np.empty(len(values), "float64")
     for i, value in enumerate(values):
         try:
             seconds[i] = float(value)
-            continue
         except ValueError:
-            pass
-        try:
-            stamp = np.datetime64(value.strip().replace(" ", "T"), "s")
-        except ValueError:
+            try:
+                stamp = np.datetime64(value.strip().replace(" ", "T"), "s")
+                seconds[i] = np.nan if np.isnat(stamp) else stamp.astype(int)
+            except ValueError:
+                seconds[i] = np.nan
+        if not np.isfinite(seconds[i]):
             raise DataError(
-                f"{where} line {first_line + i}: timestamp {value!r} is "
-                "neither a number nor an ISO 8601 date (2024-05-01 or "
+                f"{where} line {lines[i]}: timestamp {value!r} is neither a "
+                "number nor an ISO 8601 date (2024-05-01 or "
                 "2024-05-01T10:30:00)"
-            ) from None
-        seconds[i] = stamp.astype("int64")
+            )
     return seconds
 
 
 def read_table(text, where, delimiter=",", columns=(None, None, None)):
     """`(users, items, times)` of a CSV/TSV text with a header."""
-    header, rows = _table(text, delimiter, where)
+    header, rows, lines = _table(text, delimiter, where)
     user, item, time = (
         _column(header, given, candidates, kind, where)
         for given, candidates, kind in zip(
@@ -235,7 +242,7 @@ def read_table(text, where, delimiter=",", columns=(None, None, None)):
             "interaction per line"
         )
     needed = max(user, item, time) + 1
-    for number, row in enumerate(rows, start=2):
+    for number, row in zip(lines, rows):
         if len(row) < needed:
             raise DataError(
                 f"{where} line {number} has {len(row)} fields; expected at "
@@ -245,22 +252,23 @@ def read_table(text, where, delimiter=",", columns=(None, None, None)):
     items = [row[item].strip() for row in rows]
     for name, values in (("user", users), ("item", items)):
         if "" in values:
-            line = values.index("") + 2
+            line = lines[values.index("")]
             raise DataError(
                 f"{where} line {line} has an empty {name} id; every "
                 "interaction needs a user and an item"
             )
-    times = parse_times([row[time] for row in rows], where)
+    times = parse_times([row[time] for row in rows], where, lines)
     return users, items, times
 
 
 def read_separated(text, separator, where):
     """`(users, items, times)` of ML-1M's `::` or ML-100K's tab files,
     which have no header: `user item rating timestamp`."""
-    users, items, times = [], [], []
+    users, items, times, lines = [], [], [], []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        lines.append(number)
         fields = line.split(separator)
         if len(fields) < 4:
             raise DataError(
@@ -272,13 +280,13 @@ def read_separated(text, separator, where):
         times.append(fields[3].strip())
     if not users:
         raise DataError(f"{where} is empty; expected one rating per line")
-    return users, items, parse_times(times, where, first_line=1)
+    return users, items, parse_times(times, where, lines)
 
 
-def read_titles(name, text):
+def read_titles(name, text, where):
     """Item id -> title of a MovieLens title file."""
     if name == "movies.csv":
-        _, rows = _table(text, ",", name)
+        _, rows, _ = _table(text, ",", where)
         return {row[0]: row[1] for row in rows if len(row) >= 2}
     separator = "::" if name == "movies.dat" else "|"
     titles = {}
@@ -306,7 +314,9 @@ def read_movielens(files, where):
     title_file = TITLE_FILES[name]
     if title_file in files:
         titles = read_titles(
-            title_file, _decode(files[title_file](), title_file, latin1)
+            title_file,
+            _decode(files[title_file](), f"{where}/{title_file}", latin1),
+            f"{where}/{title_file}",
         )
     return users, items, times, titles
 
@@ -485,8 +495,9 @@ def load_known(
     time_column=None,
 ):
     """`UserSplits` of `data` restricted to `items` (those a trained
-    model knows) before leave-one-out: on the data a model trained on,
-    the split training made with its `min_count`."""
+    model knows) before leave-one-out: on the data a model trained on
+    (all its users), the split training made with its `min_count`;
+    `max_users` samples the users of `data` as given."""
     interactions = read(data, user_column, item_column, time_column)
     kept = np.isin(interactions.items, np.asarray(list(items), dtype=str))
     if not kept.any():

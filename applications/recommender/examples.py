@@ -11,6 +11,13 @@
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from applications.errors import DataError
+
+NOTHING_TO_TRAIN = (
+    "no user has 2 training interactions (besides the validation and test "
+    "items): nothing to learn a next item from; give longer histories"
+)
+
 
 def sequence_windows(histories, users, length):
     """`(history, user, targets)`: int32 `(windows, length)`,
@@ -30,7 +37,7 @@ def sequence_windows(histories, users, length):
         targets.append(following.reshape(-1, length))
         owners.append(np.full(len(padded) // length, user, "int32"))
     if not inputs:
-        raise ValueError("no history has two items to train on")
+        raise DataError(NOTHING_TO_TRAIN)
     return (
         np.concatenate(inputs),
         np.concatenate(owners),
@@ -51,7 +58,7 @@ def prefix_examples(histories, users, length):
         targets.append(np.asarray(history[1:], "int32"))
         owners.append(np.full(count - 1, user, "int32"))
     if not inputs:
-        raise ValueError("no history has two items to train on")
+        raise DataError(NOTHING_TO_TRAIN)
     return (
         np.concatenate(inputs).astype("int32"),
         np.concatenate(owners),

@@ -1,16 +1,22 @@
 """What the recommender's exports compute (TensorFlow backend): a
 history in, the `TOP_K` best items the user has not seen out, with their
-scores, best first.
+scores, best first, as `predict` gives them.
 
 - SavedModel `serve`: `history` `(batch, sequence_length)` item id
-  strings (left-padded with `""`, most recent last) and `user`
-  `(batch,)` user id strings (`""`: unknown; only `mf` reads it); out
-  `items` (id strings) and `scores`. The ids are looked up in tables of
-  the model's items and users.
+  strings (left-padded with `""`, most recent last; an id the model does
+  not know reads as padding where it stands, where `predict` drops it),
+  `user` `(batch,)` user id strings (`""`: unknown; only `mf` reads it)
+  and `exclude` `(batch, n)` the ids to leave out (the whole history,
+  which may be longer than the window read); out `items` (id strings)
+  and `scores`. The ids are looked up in tables of the model's items and
+  users.
 - LiteRT and ONNX: the same with int32 indices (`history` as
-  `preprocessor` makes it, `user` 0 for unknown) in, and `items` as
-  indices out; `items.tsv` (index, item id, title) beside them and
+  `preprocessor` makes it, `user` 0 for unknown) and `exclude` a float32
+  `(batch, items + 1)` mask (1 at the indices to leave out), and `items`
+  as indices out; `items.tsv` (index, item id, title) beside them and
   `USAGE.md`.
+
+Every graph also leaves out the items of `history` and the padding.
 
 The check: the float32 files must give Keras's best item for every
 example, scores within the tolerance, and report how much of the top
@@ -40,16 +46,21 @@ class RecommenderExporter(Exporter):
 
     # Graphs ------------------------------------------------------------------
 
-    def _top_items(self, history, user):
+    def _seen(self, indices):
+        """`(batch, items + 1)` float32, 1 at each row's `indices`."""
+        from keras import ops
+
+        width = self.model.item_count + 1
+        return ops.max(ops.one_hot(indices, width, dtype="float32"), axis=1)
+
+    def _top_items(self, history, user, exclude):
         """`(indices, scores)` `(batch, TOP_K)` of indices `history` and
-        `user`: the seen items and padding left out."""
+        `user`, the items of `exclude` (a mask), of `history` and the
+        padding left out."""
         from keras import ops
 
         scores = self.model({"history": history, "user": user}, training=False)
-        seen = ops.max(
-            ops.one_hot(history, self.model.item_count + 1, dtype="float32"),
-            axis=1,
-        )
+        seen = ops.maximum(self._seen(history), exclude)
         scores = ops.where(seen > 0, -2e9, scores)
         scores, indices = ops.top_k(scores, TOP_K)
         return ops.cast(indices, "int32"), scores
@@ -61,11 +72,13 @@ class RecommenderExporter(Exporter):
         if format == "tf_saved_model":
             items, users = self._tables()
 
-            def serve(history, user):
+            def serve(history, user, exclude):
                 import tensorflow as tf
 
                 indices, scores = self._top_items(
-                    items.lookup(history), users.lookup(user)
+                    items.lookup(history),
+                    users.lookup(user),
+                    self._seen(items.lookup(exclude)),
                 )
                 ids = tf.constant(["", *self.model.preprocessor.items])
                 return {"items": tf.gather(ids, indices), "scores": scores}
@@ -75,17 +88,23 @@ class RecommenderExporter(Exporter):
                 {
                     "history": ((None, length), "string"),
                     "user": ((None,), "string"),
+                    "exclude": ((None, None), "string"),
                 },
                 resources=[items, users],
             )
 
-        def top(history, user):
-            indices, scores = self._top_items(history, user)
+        def top(history, user, exclude):
+            indices, scores = self._top_items(history, user, exclude)
             return {"items": indices, "scores": scores}
 
+        width = self.model.item_count + 1
         return Graph(
             top,
-            {"history": ((None, length), "int32"), "user": ((None,), "int32")},
+            {
+                "history": ((None, length), "int32"),
+                "user": ((None,), "int32"),
+                "exclude": ((None, width), "float32"),
+            },
         )
 
     def _tables(self):
@@ -113,19 +132,24 @@ class RecommenderExporter(Exporter):
 
     def feed(self, example, format):
         encoded = self._indices([example])
+        preprocessor = self.model.preprocessor
         if format != "tf_saved_model":
-            return encoded
-        history = self.model.preprocessor.item_ids(encoded["history"][0])
+            exclude = np.zeros((1, self.model.item_count + 1), "float32")
+            exclude[0, preprocessor.item_indices(example[0])] = 1.0
+            return {**encoded, "exclude": exclude}
+        history = preprocessor.item_ids(encoded["history"][0])
         return {
             "history": np.array([[i.encode() for i in history]], dtype=object),
             "user": np.array([example[1].encode()], dtype=object),
+            "exclude": np.array([[i.encode() for i in example[0]]], object),
         }
 
     def expected(self, examples, format):
         encoded = self._indices(examples)
         scores = self.model.score_items(encoded)
-        rows = np.arange(len(scores))[:, None]
-        scores[rows, encoded["history"]] = -2e9  # padding column 0 too
+        scores[:, 0] = -2e9  # padding
+        for row, (history, _) in enumerate(examples):
+            scores[row, self.model.preprocessor.item_indices(history)] = -2e9
         indices = np.argsort(-scores, axis=1, kind="stable")[:, :TOP_K]
         outputs = {
             "items": indices.astype("int32"),
@@ -192,10 +216,11 @@ USAGE = """# Using the .tflite and .onnx files without Keras
 
 Each takes `history`, int32 `(batch, {length})`: the indices of a user's
 items, oldest first, left-padded with 0, the most recent {length} kept;
-and `user`, int32 `(batch,)` (0 for a user the model did not train on;
-only `mf` reads it). They return `items` `(batch, {k})`, the indices of
-the best items the history does not hold, best first, and their
-`scores`. `items.tsv` names index `i` (an item id and a title).
+`user`, int32 `(batch,)` (0 for a user the model did not train on; only
+`mf` reads it); and `exclude`, float32 `(batch, items + 1)`, 1 at the
+indices to leave out (the user's whole history). They return `items`
+`(batch, {k})`, the indices of the best items left, best first, and
+their `scores`. `items.tsv` names index `i` (an item id and a title).
 
 ```python
 import numpy as np
@@ -212,20 +237,28 @@ def history(ids, length={length}):
         array[0, -len(known):] = known
     return array
 
+def exclude(ids):
+    mask = np.zeros((1, len(items) + 1), dtype="float32")
+    mask[0, [index[i] for i in ids if i in index]] = 1.0
+    return mask
+
 watched = ["1", "50", "260", "1196"]
 user = np.zeros((1,), dtype="int32")
+feed = {{
+    "history": history(watched), "user": user, "exclude": exclude(watched)
+}}
 
 # LiteRT (pip install ai-edge-litert)
 from ai_edge_litert.interpreter import Interpreter
 run = Interpreter(model_path="model.tflite").get_signature_runner()
-best = run(history=history(watched), user=user)["items"][0]
+best = run(**feed)["items"][0]
 print([titles[i - 1] for i in best])
 
 # ONNX Runtime (pip install onnxruntime)
 import onnxruntime
 session = onnxruntime.InferenceSession("model.onnx")
 names = [output.name for output in session.get_outputs()]
-outputs = session.run(None, {{"history": history(watched), "user": user}})
+outputs = session.run(None, feed)
 best = dict(zip(names, outputs))["items"][0]
 print([titles[i - 1] for i in best])
 ```

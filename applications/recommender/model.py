@@ -12,6 +12,8 @@ from applications.recommender.losses import bpr_loss
 from applications.recommender.losses import masked_positive_first_cross_entropy
 from applications.recommender.losses import positive_first_cross_entropy
 from applications.recommender.preprocessor import RecommenderPreprocessor
+from attention_zoo._checks import check_choice
+from attention_zoo._checks import check_positive_int
 
 __all__ = [
     "FactorizationBackbone",
@@ -20,8 +22,11 @@ __all__ = [
     "TargetAttentionBackbone",
 ]
 
+LOSSES = ("softmax", "bpr")
 EXCLUDED = -1e9  # the score of the padding index, never recommended
-CHUNK = 4096  # candidates scored at a time by `score_items`
+# `score_items` scores as many candidates at a time as keep a target
+# attention's `(batch, candidates, history, units)` tensor this small.
+SCORING_FLOATS = 2**25
 
 
 @keras.saving.register_keras_serializable(package="applications")
@@ -35,9 +40,11 @@ class Recommender(TaskMethods, keras.Model):
     id strings or `"ID,ID,..."`), which `preprocessor` maps.
 
     Training is SASRec's for a `SelfAttentionBackbone`: the next item at
-    every position of a history, a softmax over the whole catalogue; `x`
-    holds those `(batch, sequence_length)` items as `"next_items"` (0: no
-    target) and so does `y`. The other backbones score the true next
+    every position of a history, a softmax over the true next item and
+    `num_negatives` items drawn for the whole batch (over the whole
+    catalogue with `num_negatives=None`); `x` holds those `(batch,
+    sequence_length)` items as `"next_items"` (0: no target) and so does
+    `y`. The other backbones score the true next
     item `x["positive"]` `(batch,)` against `num_negatives` items drawn
     uniformly in the training step (fresh every step, no Python loop):
     a sampled softmax (target attention, popularity) or BPR (`mf`,
@@ -51,7 +58,8 @@ class Recommender(TaskMethods, keras.Model):
     Args:
         backbone: one of `recommender.backbones`.
         preprocessor: a `RecommenderPreprocessor`.
-        num_negatives: negatives per example of a sampled objective.
+        num_negatives: negatives per example of a sampled objective
+            (`None`: a sequence backbone's softmax over every item).
         loss: `"softmax"` or `"bpr"` (the sampled objective's loss).
         seed: seed of the negatives.
     """
@@ -71,8 +79,10 @@ class Recommender(TaskMethods, keras.Model):
         self.backbone = backbone  # a tracked layer: its weights are saved
         self.__dict__["preprocessor"] = preprocessor  # no layer at all
         self.dtype_policy = backbone.dtype_policy
-        self.num_negatives = num_negatives
-        self.loss_name = loss
+        self.num_negatives = check_positive_int(
+            "num_negatives", num_negatives, allow_none=True
+        )
+        self.loss_name = check_choice("loss", loss, LOSSES)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.item_count = backbone.item_count
@@ -127,8 +137,10 @@ class Recommender(TaskMethods, keras.Model):
         features = self.backbone({"history": x["history"]}, training=training)
         features = ops.cast(features["features"], "float32")
         embedding = self.backbone.item_embedding
-        if not self.num_negatives:
-            return embedding(features, reverse=True)
+        if self.num_negatives is None:
+            logits = embedding(features, reverse=True)
+            padding = ops.arange(self.item_count + 1) == 0
+            return ops.where(padding, EXCLUDED, logits)
         positives = ops.cast(x["next_items"], "int32")
         negatives = keras.random.randint(
             (self.num_negatives,),
@@ -172,9 +184,12 @@ class Recommender(TaskMethods, keras.Model):
         return ops.where(hit, EXCLUDED, scores)
 
     def score_items(self, x, batch_size=64):
-        """numpy `(n, item_count + 1)` scores of preprocessed inputs `x`,
-        the catalogue scored `CHUNK` items at a time (a target-attention
-        backbone holds a `(batch, items, history)` tensor)."""
+        """numpy `(n, item_count + 1)` scores of inputs `x` (raw, or as
+        `preprocessor` makes them). A target-attention backbone scores the
+        catalogue a block at a time (its additive score holds a `(batch,
+        candidates, history, units)` tensor), so that memory stays under
+        `SCORING_FLOATS` floats whatever the catalogue; `model(x)` scores
+        it at once."""
         x = self.preprocess(x)
         count = len(x["history"])
         rows = []
@@ -183,12 +198,14 @@ class Recommender(TaskMethods, keras.Model):
             if self.backbone.kind == "sequence":
                 rows.append(ops.convert_to_numpy(self(part)))
                 continue
-            batch = len(part["history"])
+            batch, length = part["history"].shape
+            width = getattr(self.backbone, "hidden_dim", 1)
+            chunk = max(64, SCORING_FLOATS // (batch * length * width))
             columns = [np.full((batch, 1), EXCLUDED, "float32")]
-            for first in range(1, self.item_count + 1, CHUNK):
+            for first in range(1, self.item_count + 1, chunk):
                 items = np.arange(
                     first,
-                    min(first + CHUNK, self.item_count + 1),
+                    min(first + chunk, self.item_count + 1),
                     dtype="int32",
                 )
                 candidates = np.broadcast_to(items, (batch, len(items)))
@@ -235,6 +252,9 @@ class Recommender(TaskMethods, keras.Model):
         y = np.asarray(y)
         if y.dtype.kind not in "iu":
             y = self.preprocessor.item_indices([str(item) for item in y])
+            known = y > 0  # an item the model does not know: no example
+            x = {name: value[known] for name, value in x.items()}
+            y = y[known]
         if self.backbone.kind == "sequence":
             if y.ndim == 1:
                 history = x["history"]
@@ -254,7 +274,7 @@ class Recommender(TaskMethods, keras.Model):
         return keras.optimizers.Adam(learning_rate=rate, global_clipnorm=1.0)
 
     def default_loss(self):
-        if self.backbone.kind == "sequence" and not self.num_negatives:
+        if self.backbone.kind == "sequence" and self.num_negatives is None:
             return keras.losses.SparseCategoricalCrossentropy(
                 from_logits=True, ignore_class=0
             )

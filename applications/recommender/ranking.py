@@ -16,6 +16,8 @@ model scoring everything alike ranks it last); the tests check that the
 two agree where both apply.
 """
 
+import zlib
+
 import keras
 import numpy as np
 
@@ -26,31 +28,27 @@ from attention_zoo.metrics import positive_ranks
 NEGATIVES_SEED = 20180917  # fixed: not the run's seed, the same for all
 
 
-def sample_negatives(item_count, interacted, count=SAMPLED_NEGATIVES):
-    """`(users, count)` item indices in `1..item_count`, for each user
-    `count` distinct items outside `interacted[u]` (their indices)."""
-    rng = np.random.default_rng(NEGATIVES_SEED)
+def sample_negatives(item_count, interacted, users, count=SAMPLED_NEGATIVES):
+    """`(users, count)` item indices in `1..item_count`: for each user,
+    `count` distinct items outside `interacted[u]` (their indices), drawn
+    by a generator seeded with `NEGATIVES_SEED` and the user's id alone,
+    so that a user meets the same negatives in every model and run that
+    share the item map, whatever other users are scored."""
     negatives = np.zeros((len(interacted), count), "int32")
-    for row, items in enumerate(interacted):
-        allowed = item_count - len(set(items) - {0})
-        if allowed < count:
+    for row, (items, user) in enumerate(zip(interacted, users)):
+        allowed = np.ones(item_count + 1, bool)
+        allowed[0] = False
+        allowed[np.asarray(items, "int64")] = False
+        candidates = np.flatnonzero(allowed)
+        if len(candidates) < count:
             raise ValueError(
-                f"a user interacted with {item_count - allowed} of "
-                f"{item_count} items, leaving fewer than {count} to sample"
+                f"`interacted` leaves user {user!r} {len(candidates)} of "
+                f"{item_count} items; expected at least count={count}"
             )
-        excluded = np.zeros(item_count + 1, bool)
-        excluded[0] = True
-        excluded[np.asarray(items, "int64")] = True
-        drawn = []
-        while len(drawn) < count:
-            more = rng.integers(1, item_count + 1, 2 * count)
-            more = more[~excluded[more]]
-            more = list(dict.fromkeys(more.tolist()))
-            for item in more:
-                if item not in drawn:
-                    drawn.append(item)
-            drawn = drawn[:count]
-        negatives[row] = drawn
+        rng = np.random.default_rng(
+            [NEGATIVES_SEED, zlib.crc32(str(user).encode())]
+        )
+        negatives[row] = rng.choice(candidates, count, replace=False)
     return negatives
 
 
@@ -105,7 +103,7 @@ def evaluate(model, held_out, batch_size=64):
     interacted = [
         preprocessor.item_indices(held_out.interacted[i]) for i in known
     ]
-    negatives = sample_negatives(preprocessor.item_count, interacted)
+    negatives = sample_negatives(preprocessor.item_count, interacted, users)
     return {
         **ranking_metrics(scores, targets[known], seen, negatives),
         "users": int(len(known)),

@@ -84,7 +84,7 @@ def recommendations(model, histories, top_k, explain=False):
             _item(preprocessor, int(i), score=round(float(row_scores[i]), 4))
             for i in top
         ]
-        if explain:
+        if explain and len(top):
             attended = attended_items(model, encoded, row, int(top[0]))
             if attended is None:
                 warnings.append(
@@ -139,7 +139,8 @@ def draw_attention(model, history, title, path, items_shown):
     preprocessor = model.preprocessor
     encoded = preprocessor({"history": [history], "user": [""]})
     scores = model.score_items(encoded)[0]
-    scores[encoded["history"][0]] = -np.inf
+    scores[preprocessor.item_indices(history)] = -np.inf  # seen (and 0)
+    scores[0] = -np.inf
     found = history_attention(model, encoded, 0, int(np.argmax(scores)))
     if found is None:
         return

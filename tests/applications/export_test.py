@@ -449,12 +449,18 @@ def test_recommender_exports_rank_as_keras_does(recommender_run):
     _, output, _ = recommender_run
     model = checked(recommender_run, Recommender, "items.tsv", "USAGE.md")
     preprocessor = model.preprocessor
-    histories = [["1", "50", "260", "1196"], ["2571", "2959"]]
+    # The second history is longer than the 16 items the model reads: the
+    # exports leave all of it out, as predict does.
+    histories = [["1", "50", "260", "1196"], preprocessor.items[:40]]
     encoded = preprocessor({"history": histories, "user": ["", ""]})
     scores = model.predict(encoded, verbose=0)
-    rows = np.arange(len(histories))[:, None]
-    scores[rows, encoded["history"]] = -np.inf  # seen, and padding
+    exclude = np.zeros_like(scores)
+    for row, history in enumerate(histories):
+        exclude[row, preprocessor.item_indices(history)] = 1.0
+    scores[exclude > 0] = -np.inf
+    scores[:, 0] = -np.inf
     best = np.argsort(-scores, axis=1, kind="stable")[:, :TOP_K]
+    assert not set(best[1].tolist()) & set(range(1, 41))
     for runner in (
         litert(output / "model.tflite"),
         onnx(output / "model.onnx"),
@@ -463,16 +469,20 @@ def test_recommender_exports_rank_as_keras_does(recommender_run):
             got = runner(
                 history=encoded["history"][row : row + 1],
                 user=encoded["user"][row : row + 1],
+                exclude=exclude[row : row + 1],
             )
             assert got["items"][0][0] == best[row][0]
             np.testing.assert_allclose(
                 got["scores"][0], scores[row, best[row]], atol=1e-4
             )
-    padded = [["", *history][-16:] for history in histories]
-    padded = [[""] * (16 - len(h)) + h for h in padded]
+    window = [h[-16:] for h in histories]
+    window = [[""] * (16 - len(h)) + list(h) for h in window]
+    longest = max(len(h) for h in histories)
+    excluded = [list(h) + [""] * (longest - len(h)) for h in histories]
     served = saved_model(output / "saved_model")(
-        history=np.array([[i.encode() for i in h] for h in padded], object),
+        history=np.array([[i.encode() for i in h] for h in window], object),
         user=np.array([b"", b""], dtype=object),
+        exclude=np.array([[i.encode() for i in h] for h in excluded], object),
     )
     for row in range(len(histories)):
         assert (

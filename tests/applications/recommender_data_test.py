@@ -224,9 +224,12 @@ def test_metrics_agree_with_keras_rs():
 
 def test_sampled_negatives_are_unseen_distinct_and_fixed():
     interacted = [[1, 2, 3], list(range(1, 100))]
-    first = ranking.sample_negatives(200, interacted, count=100)
-    second = ranking.sample_negatives(200, interacted, count=100)
+    first = ranking.sample_negatives(200, interacted, ["a", "b"], count=100)
+    second = ranking.sample_negatives(200, interacted, ["a", "b"], count=100)
     np.testing.assert_array_equal(first, second)
+    # A user's negatives depend on their id, not on who else is scored.
+    alone = ranking.sample_negatives(200, interacted[1:], ["b"], count=100)
+    np.testing.assert_array_equal(alone[0], first[1])
     for row, items in zip(first, interacted):
         assert len(set(row.tolist())) == 100
         assert not set(row.tolist()) & set(items)
