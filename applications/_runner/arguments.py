@@ -273,8 +273,9 @@ def make_parser(app):
         "--top-k",
         metavar="K",
         type=positive_int,
-        default=8,
-        help="how many labels or attended parts to list (default 8)",
+        default=app.default_top_k,
+        help="how many labels, items or attended parts to list (default "
+        f"{app.default_top_k})",
     )
 
     export = commands.add_parser(

@@ -54,6 +54,7 @@ class Application:
             (one input per line) or `"paragraph"` (inputs separated by
             blank lines, for documents of several lines).
         default_patience: the default of `--patience`.
+        default_top_k: the default of `predict --top-k`.
         validation_in_fit: whether `TrainingData.validation` goes to
             `fit` as `validation_data`; `False` when the application's
             callbacks score it and log the monitored metric themselves
@@ -74,6 +75,7 @@ class Application:
     input_help = "raw inputs to predict"
     input_unit = "line"
     default_patience = PATIENCE
+    default_top_k = 8
     validation_in_fit = True
 
     def add_arguments(self, parser, command):

@@ -26,6 +26,7 @@ class RecommenderApplication(Application):
     monitor = "val_full_ndcg@10"
     monitor_mode = "max"
     default_patience = defaults.PATIENCE
+    default_top_k = defaults.TOP_K
     validation_in_fit = False
     data_help = defaults.DATA_FORMATS
     input_help = (
@@ -96,7 +97,6 @@ class RecommenderApplication(Application):
                 metavar="PATH",
                 help=f"with --user: {self.data_help}",
             )
-            parser.set_defaults(top_k=defaults.TOP_K)
 
     def _columns(self, args):
         return {
