@@ -239,6 +239,13 @@ def test_predict_for_a_user_of_the_data(trained_run, capsys):
     assert not {r["item"] for r in line["recommendations"]} & set(whole)
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "torch",
+    reason="four training runs cost about a minute on JAX and TensorFlow; "
+    "the resume machinery is the runner's, checked on every backend with "
+    "the classifiers, and for the recommender (its ranking callback, "
+    "training arrays held in a dict) on PyTorch, the quickest",
+)
 def test_resume_after_ctrl_c_and_a_kill_ends_like_the_whole_run(tmp_path):
     check_exact_resume(
         APPLICATION,
